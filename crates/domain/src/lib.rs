@@ -1,0 +1,18 @@
+//! The pure core of gatehouse: validated values, the entities the rest of the
+//! system passes around, and the role catalogue with its permission matrix.
+//!
+//! Nothing here performs I/O or reads a clock; time arrives as a parameter.
+
+pub mod email;
+pub mod entities;
+pub mod errors;
+pub mod org;
+pub mod password;
+pub mod roles;
+
+pub use email::Email;
+pub use entities::*;
+pub use errors::FieldErrors;
+pub use org::{OrgDomain, Subscription};
+pub use password::Password;
+pub use roles::{MemberType, Permission, Role};

@@ -1,0 +1,68 @@
+//! PostgreSQL, the scale-out backend: several gatehouse nodes share one database.
+
+use std::str::FromStr;
+
+use gatehouse_store::{StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
+
+type Db = sqlx::Postgres;
+
+#[path = "shared/mod.rs"]
+mod shared;
+
+pub use shared::SqlStore as PgStore;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl PgStore {
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?
+            .log_statements(tracing::log::LevelFilter::Trace);
+        create_database_if_missing(&options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await
+            .map_err(shared::db)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(Self::new(pool, "postgres"))
+    }
+}
+
+/// Connects to the server's `postgres` database and creates the target
+/// database when it is missing, so `bootstrap` works on a fresh server.
+async fn create_database_if_missing(options: &PgConnectOptions) -> StoreResult<()> {
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let admin = options.clone().database("postgres");
+    let mut connection = match sqlx::PgConnection::connect_with(&admin).await {
+        Ok(connection) => connection,
+        // No maintenance database to talk to: let the real connect report.
+        Err(_) => return Ok(()),
+    };
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut connection)
+        .await
+        .map_err(shared::db)?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let created = sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut connection)
+            .await;
+        // Another node may have created it in the meantime.
+        if let Err(error) = created {
+            let raced = matches!(&error, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04"));
+            if !raced {
+                return Err(shared::db(error));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The append-only event log: every store write records its event inside
+//! its own transaction, so a change and its audit entry land together.
+
+use gatehouse_domain::{Actor, Event, NewEvent, Timestamp};
+use gatehouse_store::{EventQuery, Paged, StoreResult};
+use sqlx::{Pool, QueryBuilder, Transaction};
+
+use super::rows::{EventRow, EVENT_SELECT};
+use super::{db, Db};
+
+pub(super) async fn record(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    event: NewEvent,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let (actor_type, actor_id, actor_name, actor_email, login_id) = match actor {
+        Actor::User {
+            user_id,
+            login_id,
+            name,
+            email,
+        } => (Some("User"), Some(*user_id), Some(name.as_str()), Some(email.as_str()), *login_id),
+        Actor::Operator => (None, None, Some("gatehouse operator"), None, None),
+    };
+    sqlx::query(
+        "INSERT INTO events (uuid, organization_id, type, actor_type, actor_id, actor_name, \
+         actor_email, authenticated_by_type, authenticated_by_id, object_type, object_id, \
+         object_name, place_id, success, error_code, message, details, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(event.organization_id)
+    .bind(event.event_type())
+    .bind(actor_type)
+    .bind(actor_id)
+    .bind(actor_name)
+    .bind(actor_email)
+    .bind(login_id.map(|_| "Login"))
+    .bind(login_id)
+    .bind(event.object_type)
+    .bind(event.object_id)
+    .bind(&event.object_name)
+    .bind(event.place_id)
+    .bind(event.success)
+    .bind(&event.error_code)
+    .bind(&event.message)
+    .bind(event.details.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &EventQuery) -> StoreResult<Paged<Event>> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM events e");
+    push_filters(&mut count, organization_id, query);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+
+    let mut select = QueryBuilder::<Db>::new(EVENT_SELECT);
+    push_filters(&mut select, organization_id, query);
+    select
+        .push(" ORDER BY e.sequence DESC LIMIT ")
+        .push_bind(query.page.limit)
+        .push(" OFFSET ")
+        .push_bind(query.page.offset);
+    let rows: Vec<EventRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    Ok(Paged {
+        items: rows.into_iter().map(Event::from).collect(),
+        total,
+    })
+}
+
+fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &EventQuery) {
+    sql.push(" WHERE e.organization_id = ").push_bind(organization_id);
+    if let Some(event_type) = &query.event_type {
+        sql.push(" AND e.type = ").push_bind(event_type.clone());
+    }
+    if let Some(object_type) = &query.object_type {
+        sql.push(" AND e.object_type = ").push_bind(object_type.clone());
+    }
+    if let Some(object_id) = query.object_id {
+        sql.push(" AND e.object_id = ").push_bind(object_id);
+    }
+    if let Some(actor_id) = query.actor_id {
+        sql.push(" AND e.actor_id = ").push_bind(actor_id);
+    }
+    if let Some(place_id) = query.place_id {
+        sql.push(" AND e.place_id = ").push_bind(place_id);
+    }
+    if let Some(success) = query.success {
+        sql.push(" AND e.success = ").push_bind(success);
+    }
+    if let Some(since) = query.since {
+        sql.push(" AND e.created_at >= ").push_bind(since);
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND e.created_at < ").push_bind(until);
+    }
+}

@@ -1,0 +1,209 @@
+//! Logins: sign-in sessions and API keys, stored only as secret hashes.
+
+use gatehouse_domain::{Actor, Login, LoginType, Member, NewEvent, NewLogin, Principal, Timestamp};
+use gatehouse_store::{Page, Paged, StoreError, StoreResult};
+use serde_json::json;
+use sqlx::{Pool, QueryBuilder};
+
+use super::rows::{LoginRow, MemberRow, LOGIN_SELECT, MEMBER_SELECT};
+use super::{db, events, organizations, push_id_filter, Db};
+
+/// How stale `last_used_at` may get before a request refreshes it; keeps
+/// authentication a read on the hot path.
+const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+pub(super) async fn create(pool: &Pool<Db>, actor: &Actor, new: &NewLogin, now: Timestamp) -> StoreResult<Login> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM logins WHERE user_id = $1 AND type = $2")
+        .bind(new.user_id)
+        .bind(new.login_type.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let limit = new.login_type.limit();
+    if existing >= limit {
+        match new.login_type {
+            LoginType::Api => {
+                return Err(StoreError::conflict(
+                    "type",
+                    format!("limit reached: a user may have at most {limit} api logins"),
+                ));
+            }
+            LoginType::Device => {
+                // Evict the least recently used; never-used ones by creation time.
+                sqlx::query(
+                    "DELETE FROM logins WHERE id IN (SELECT id FROM logins \
+                     WHERE user_id = $1 AND type = 'device' \
+                     ORDER BY COALESCE(last_used_at, created_at), id LIMIT $2)",
+                )
+                .bind(new.user_id)
+                .bind(existing - limit + 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO logins (organization_id, user_id, secret_hash, type, name, expire, \
+         device_brand, device_model, os_name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(new.organization_id)
+    .bind(new.user_id)
+    .bind(&new.secret_hash)
+    .bind(new.login_type.as_str())
+    .bind(&new.name)
+    .bind(new.expire)
+    .bind(&new.device_brand)
+    .bind(&new.device_model)
+    .bind(&new.os_name)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let login: Login = sqlx::query_as::<_, LoginRow>(&format!("{LOGIN_SELECT} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_into()?;
+    events::record(
+        &mut tx,
+        actor,
+        NewEvent::change(new.organization_id, "Login", "create", id, &login.user_email, json!({
+            "type": new.login_type.as_str(),
+            "name": new.name,
+        })),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(login)
+}
+
+pub(super) async fn authenticate(pool: &Pool<Db>, secret_hash: &[u8], now: Timestamp) -> StoreResult<Option<Principal>> {
+    let row: Option<LoginRow> = sqlx::query_as(&format!("{LOGIN_SELECT} WHERE l.secret_hash = $1"))
+        .bind(secret_hash)
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut login: Login = row.try_into()?;
+    let organization = organizations::get(pool, login.organization_id).await?;
+    if login.is_expired(organization.device_logins_expire_after, now) {
+        return Ok(None);
+    }
+    let member: Option<MemberRow> =
+        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"))
+            .bind(login.organization_id)
+            .bind(login.user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    // A login outlives nothing: without a membership it authenticates no one.
+    let Some(member) = member else {
+        return Ok(None);
+    };
+    let stale = login
+        .last_used_at
+        .is_none_or(|last| (now - last).num_seconds() >= TOUCH_INTERVAL_SECONDS);
+    if stale {
+        sqlx::query("UPDATE logins SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(login.id)
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        login.last_used_at = Some(now);
+    }
+    Ok(Some(Principal {
+        login,
+        member: Member::from(member),
+        organization,
+    }))
+}
+
+pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login> {
+    sqlx::query_as::<_, LoginRow>(&format!(
+        "{LOGIN_SELECT} WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .bind(organization_id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?
+    .try_into()
+}
+
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+    ids: Option<&[i64]>,
+    page: Page,
+) -> StoreResult<Paged<Login>> {
+    let filter = |sql: &mut QueryBuilder<'_, Db>| {
+        sql.push(" WHERE l.organization_id = ")
+            .push_bind(organization_id)
+            .push(" AND l.user_id = ")
+            .push_bind(user_id);
+        if let Some(ids) = ids {
+            push_id_filter(sql, "l.id", ids);
+        }
+    };
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM logins l");
+    filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+    let mut select = QueryBuilder::<Db>::new(LOGIN_SELECT);
+    filter(&mut select);
+    select
+        .push(" ORDER BY l.id LIMIT ")
+        .push_bind(page.limit)
+        .push(" OFFSET ")
+        .push_bind(page.offset);
+    let rows: Vec<LoginRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    Ok(Paged {
+        items: rows.into_iter().map(Login::try_from).collect::<Result<_, _>>()?,
+        total,
+    })
+}
+
+pub(super) async fn delete(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    user_id: i64,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let email: String = sqlx::query_scalar(
+        "SELECT u.email FROM logins l JOIN users u ON u.id = l.user_id \
+         WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(organization_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    sqlx::query("DELETE FROM logins WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    events::record(
+        &mut tx,
+        actor,
+        NewEvent::change(organization_id, "Login", "destroy", id, email, json!({})),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}

@@ -1,0 +1,302 @@
+//! Row types: what the SQL returns, mapped into domain records. Domain types
+//! carry no sqlx derives; these do.
+
+use gatehouse_domain::{
+    Event, Login, LoginType, Member, MemberFlags, MemberType, Organization, Place, Subscription,
+    Timestamp, User,
+};
+use gatehouse_store::StoreError;
+
+pub(super) const ORGANIZATION_COLUMNS: &str = "o.id, o.name, o.domain, o.subscription, o.address, \
+    o.description, o.logo, o.device_logins_expire_after, o.time_zone, o.owner_user_id, \
+    (SELECT COUNT(*) FROM places pc WHERE pc.organization_id = o.id) AS places_count, \
+    o.created_at, o.updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrganizationRow {
+    id: i64,
+    name: String,
+    domain: String,
+    subscription: String,
+    address: Option<String>,
+    description: Option<String>,
+    logo: Option<String>,
+    device_logins_expire_after: i64,
+    time_zone: String,
+    owner_user_id: Option<i64>,
+    places_count: i64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl TryFrom<OrganizationRow> for Organization {
+    type Error = StoreError;
+
+    fn try_from(row: OrganizationRow) -> Result<Self, StoreError> {
+        Ok(Organization {
+            id: row.id,
+            name: row.name,
+            domain: row.domain,
+            subscription: row
+                .subscription
+                .parse::<Subscription>()
+                .map_err(|e| StoreError::Backend(format!("organization {}: subscription {e}", row.id)))?,
+            address: row.address,
+            description: row.description,
+            logo: row.logo,
+            device_logins_expire_after: row.device_logins_expire_after,
+            time_zone: row.time_zone,
+            owner_user_id: row.owner_user_id,
+            places_count: row.places_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    image: Option<String>,
+    locale: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            image: row.image,
+            locale: row.locale,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub(super) const MEMBER_SELECT: &str = "SELECT m.id, m.organization_id, m.user_id, \
+    u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
+    COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
+    m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
+    m.cards_without_activation_enabled, m.last_accessed_at, m.created_at, m.updated_at, \
+    o.owner_user_id \
+    FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MemberRow {
+    id: i64,
+    organization_id: i64,
+    user_id: i64,
+    user_email: String,
+    user_name: String,
+    name: String,
+    image: Option<String>,
+    notes: Option<String>,
+    metadata: String,
+    access_enabled: bool,
+    password_flow_enabled: bool,
+    link_enabled: bool,
+    app_enabled: bool,
+    card_enabled: bool,
+    cards_without_activation_enabled: bool,
+    last_accessed_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    owner_user_id: Option<i64>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(row: MemberRow) -> Self {
+        let member_type = if row.owner_user_id == Some(row.user_id) {
+            MemberType::Owner
+        } else {
+            MemberType::Basic
+        };
+        Member {
+            id: row.id,
+            organization_id: row.organization_id,
+            user_id: row.user_id,
+            user_email: row.user_email,
+            user_name: row.user_name,
+            name: row.name,
+            image: row.image,
+            notes: row.notes,
+            metadata: row.metadata,
+            flags: MemberFlags {
+                access_enabled: row.access_enabled,
+                password_flow_enabled: row.password_flow_enabled,
+                link_enabled: row.link_enabled,
+                app_enabled: row.app_enabled,
+                card_enabled: row.card_enabled,
+                cards_without_activation_enabled: row.cards_without_activation_enabled,
+            },
+            member_type,
+            last_accessed_at: row.last_accessed_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub(super) const LOGIN_SELECT: &str = "SELECT l.id, l.user_id, l.organization_id, \
+    u.email AS user_email, u.name AS user_name, l.type, l.name, l.is_primary, l.expire, \
+    l.device_brand, l.device_model, l.os_name, l.last_used_at, l.created_at, l.updated_at \
+    FROM logins l JOIN users u ON u.id = l.user_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LoginRow {
+    id: i64,
+    user_id: i64,
+    organization_id: i64,
+    user_email: String,
+    user_name: String,
+    #[sqlx(rename = "type")]
+    login_type: String,
+    name: Option<String>,
+    is_primary: bool,
+    expire: bool,
+    device_brand: Option<String>,
+    device_model: Option<String>,
+    os_name: Option<String>,
+    last_used_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl TryFrom<LoginRow> for Login {
+    type Error = StoreError;
+
+    fn try_from(row: LoginRow) -> Result<Self, StoreError> {
+        Ok(Login {
+            id: row.id,
+            user_id: row.user_id,
+            organization_id: row.organization_id,
+            user_email: row.user_email,
+            user_name: row.user_name,
+            login_type: LoginType::parse(&row.login_type)
+                .ok_or_else(|| StoreError::Backend(format!("login {}: unknown type", row.id)))?,
+            name: row.name,
+            primary: row.is_primary,
+            expire: row.expire,
+            device_brand: row.device_brand,
+            device_model: row.device_model,
+            os_name: row.os_name,
+            last_used_at: row.last_used_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(super) const PLACE_COLUMNS: &str = "SELECT p.id, p.organization_id, p.name, p.description, \
+    p.address, p.latitude, p.longitude, p.image, p.time_zone, p.locked_down, p.locked_down_since, \
+    p.created_at, p.updated_at, f.created_at AS favorited_at";
+
+/// Joins the viewing user's favorites; the caller binds the user id next
+/// (0 for nobody).
+pub(super) const PLACES_WITH_FAVORITES: &str = " FROM places p LEFT JOIN favorites f \
+    ON f.object_type = 'Place' AND f.object_id = p.id AND f.user_id = ";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PlaceRow {
+    id: i64,
+    organization_id: i64,
+    name: String,
+    description: Option<String>,
+    address: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    image: Option<String>,
+    time_zone: Option<String>,
+    locked_down: bool,
+    locked_down_since: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    favorited_at: Option<Timestamp>,
+}
+
+impl PlaceRow {
+    /// `with_favorite`: whether the caller asked for the `favorite` field.
+    pub(super) fn into_place(self, with_favorite: bool) -> Place {
+        Place {
+            id: self.id,
+            organization_id: self.organization_id,
+            name: self.name,
+            description: self.description,
+            address: self.address,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            image: self.image,
+            time_zone: self.time_zone,
+            locked_down: self.locked_down,
+            locked_down_since: self.locked_down_since,
+            // Doors and role assignments arrive with their own features;
+            // until then a place has none of either.
+            locks_count: 0,
+            members_count: 0,
+            favorite: with_favorite.then_some(self.favorited_at.is_some()),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+pub(super) const EVENT_SELECT: &str = "SELECT e.sequence, e.uuid, e.organization_id, e.type, \
+    e.actor_type, e.actor_id, e.actor_name, e.actor_email, e.authenticated_by_type, \
+    e.authenticated_by_id, e.object_type, e.object_id, e.object_name, e.place_id, e.success, \
+    e.error_code, e.message, e.details, e.created_at FROM events e";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    sequence: i64,
+    uuid: String,
+    organization_id: i64,
+    #[sqlx(rename = "type")]
+    event_type: String,
+    actor_type: Option<String>,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    actor_email: Option<String>,
+    authenticated_by_type: Option<String>,
+    authenticated_by_id: Option<i64>,
+    object_type: String,
+    object_id: i64,
+    object_name: String,
+    place_id: Option<i64>,
+    success: bool,
+    error_code: Option<String>,
+    message: Option<String>,
+    details: String,
+    created_at: Timestamp,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Self {
+        Event {
+            uuid: row.uuid,
+            sequence: row.sequence,
+            organization_id: row.organization_id,
+            event_type: row.event_type,
+            actor_type: row.actor_type,
+            actor_id: row.actor_id,
+            actor_name: row.actor_name,
+            actor_email: row.actor_email,
+            authenticated_by_type: row.authenticated_by_type,
+            authenticated_by_id: row.authenticated_by_id,
+            object_type: row.object_type,
+            object_id: row.object_id,
+            object_name: row.object_name,
+            place_id: row.place_id,
+            success: row.success,
+            error_code: row.error_code,
+            message: row.message,
+            details: row.details,
+            created_at: row.created_at,
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! User profiles and the signed-in user's own changes.
+
+use gatehouse_domain::{Actor, Email, Member, NewEvent, SignInCandidate, Timestamp, User, UserChange};
+use gatehouse_store::StoreResult;
+use serde_json::{json, Map, Value};
+use sqlx::Pool;
+
+use super::rows::{MemberRow, UserRow, MEMBER_SELECT};
+use super::{db, events, organizations, Db};
+
+pub(super) async fn get(pool: &Pool<Db>, id: i64) -> StoreResult<User> {
+    let row: UserRow = sqlx::query_as(
+        "SELECT id, email, name, image, locale, created_at, updated_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(row.into())
+}
+
+pub(super) async fn password_hash(pool: &Pool<Db>, user_id: i64) -> StoreResult<Option<String>> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+        .map_err(db)
+}
+
+pub(super) async fn member_by_email(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    email: &Email,
+) -> StoreResult<Option<Member>> {
+    let row: Option<MemberRow> =
+        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.organization_id = $1 AND u.email = $2"))
+            .bind(organization_id)
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    Ok(row.map(Member::from))
+}
+
+pub(super) async fn sign_in_candidate(
+    pool: &Pool<Db>,
+    domain: &str,
+    email: &Email,
+) -> StoreResult<Option<SignInCandidate>> {
+    let found: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT o.id, m.id, u.password_hash FROM organizations o \
+         JOIN members m ON m.organization_id = o.id JOIN users u ON u.id = m.user_id \
+         WHERE o.domain = $1 AND u.email = $2",
+    )
+    .bind(domain.to_lowercase())
+    .bind(email.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    let Some((organization_id, member_id, password_hash)) = found else {
+        return Ok(None);
+    };
+    let organization = organizations::get(pool, organization_id).await?;
+    let member: MemberRow = sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.id = $1"))
+        .bind(member_id)
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    Ok(Some(SignInCandidate {
+        organization,
+        member: member.into(),
+        password_hash,
+    }))
+}
+
+pub(super) async fn update_current(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    user_id: i64,
+    change: &UserChange,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let (email, old_name): (String, String) = sqlx::query_as("SELECT email, name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut details = Map::new();
+    if let Some(name) = change.name.as_deref().filter(|name| *name != old_name) {
+        sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
+            .bind(name)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        details.insert("name".into(), json!([old_name, name]));
+    }
+    if let Some(hash) = &change.password_hash {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        // A new password ends every other session, wherever it was opened.
+        let signed_out = sqlx::query("DELETE FROM logins WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(change.keep_login_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        details.insert("password".into(), json!("changed"));
+        details.insert("other_logins_signed_out".into(), json!(signed_out));
+    }
+    if !details.is_empty() {
+        let action = if change.password_hash.is_some() { "update_password" } else { "update" };
+        events::record(
+            &mut tx,
+            actor,
+            NewEvent::change(organization_id, "User", action, user_id, email, Value::Object(details)),
+            now,
+        )
+        .await
+        .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)
+}

@@ -1,0 +1,65 @@
+//! The conformance suite of `gatehouse-store`, run against both backends.
+
+use std::sync::Arc;
+
+use gatehouse_store::Store;
+use gatehouse_store_sql::test_support::TestDatabase;
+
+/// Keeps the database alive for the test and removes it afterwards.
+struct Fixture {
+    store: Arc<dyn Store>,
+    database: Option<TestDatabase>,
+    expected_backend: &'static str,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = dyn Store;
+    fn deref(&self) -> &Self::Target {
+        assert_eq!(self.store.backend(), self.expected_backend, "the test runs on the intended backend");
+        &*self.store
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some(database) = self.database.take() {
+            // Best effort: a leftover test database does no harm.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map(|rt| rt.block_on(database.remove()))
+            })
+            .join();
+        }
+    }
+}
+
+async fn open(database: TestDatabase, expected_backend: &'static str) -> Fixture {
+    let store = gatehouse_store_sql::open(&database.url).await.expect("open the store");
+    Fixture {
+        store,
+        database: Some(database),
+        expected_backend,
+    }
+}
+
+mod sqlite {
+    use super::*;
+
+    async fn fresh() -> Option<Fixture> {
+        Some(open(TestDatabase::sqlite(), "sqlite").await)
+    }
+
+    gatehouse_store::conformance_tests!(fresh());
+}
+
+mod postgres {
+    use super::*;
+
+    async fn fresh() -> Option<Fixture> {
+        Some(open(TestDatabase::postgres().await?, "postgres").await)
+    }
+
+    gatehouse_store::conformance_tests!(fresh());
+}

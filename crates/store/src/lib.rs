@@ -1,0 +1,129 @@
+//! The storage contract of gatehouse.
+//!
+//! [`Store`] has one method per use case, and each method is one
+//! transaction inside the backend: a multi-step write either happens whole,
+//! with its audit event, or not at all. Backends live in `gatehouse-store-sql`;
+//! the `testkit` feature exports the conformance suite every backend passes.
+
+mod error;
+mod query;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+use async_trait::async_trait;
+use gatehouse_domain::{
+    Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
+    OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
+};
+
+pub use error::{StoreError, StoreResult};
+pub use query::{EventQuery, Page, Paged, PlaceQuery, PlaceSort};
+
+/// The whole persistence surface of gatehouse. Object-safe, so the server
+/// holds an `Arc<dyn Store>` chosen at start-up from the database URL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and for tests that must prove which
+    /// backend they ran against.
+    fn backend(&self) -> &'static str;
+
+    /// Liveness of the database connection.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Organizations.
+
+    async fn organizations_count(&self) -> StoreResult<i64>;
+    /// Creates an organization, its owner's user profile (or links an
+    /// existing one) and the owner's membership. `Conflict("domain")` if the
+    /// domain is taken.
+    async fn bootstrap(&self, request: &Bootstrap, now: Timestamp) -> StoreResult<Bootstrapped>;
+    async fn organization(&self, id: i64) -> StoreResult<Organization>;
+    async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: &OrganizationPatch,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Sign-in and logins.
+
+    /// The member of the organization with `domain` whose user has `email`.
+    async fn sign_in_candidate(
+        &self,
+        domain: &str,
+        email: &Email,
+    ) -> StoreResult<Option<SignInCandidate>>;
+    async fn member_by_email(&self, organization_id: i64, email: &Email) -> StoreResult<Option<Member>>;
+    /// Stores a login, enforcing the per-user limits in the same
+    /// transaction: the 11th api login is `Conflict("type")`, the 41st device
+    /// login evicts the least recently used one.
+    async fn create_login(&self, actor: &Actor, login: &NewLogin, now: Timestamp) -> StoreResult<Login>;
+    /// The caller behind a secret hash, or `None` when it is unknown or has
+    /// expired. Records the use (at most once a minute, to keep reads cheap).
+    async fn authenticate(&self, secret_hash: &[u8], now: Timestamp) -> StoreResult<Option<Principal>>;
+    async fn login(&self, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login>;
+    async fn list_logins(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        ids: Option<&[i64]>,
+        page: Page,
+    ) -> StoreResult<Paged<Login>>;
+    async fn delete_login(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        user_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // The current user.
+
+    async fn user(&self, id: i64) -> StoreResult<User>;
+    async fn password_hash(&self, user_id: i64) -> StoreResult<Option<String>>;
+    /// Changes the name and/or the password hash. A new password signs out
+    /// every other login of the user (`change.keep_login_id` survives).
+    async fn update_current_user(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        user_id: i64,
+        change: &UserChange,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Places.
+
+    async fn list_places(&self, organization_id: i64, query: &PlaceQuery) -> StoreResult<Paged<Place>>;
+    async fn place(&self, organization_id: i64, id: i64, favorite_of: Option<i64>) -> StoreResult<Place>;
+    async fn create_place(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        fields: &PlaceFields,
+        now: Timestamp,
+    ) -> StoreResult<Place>;
+    async fn update_place(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        fields: &PlaceFields,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn delete_place(&self, actor: &Actor, organization_id: i64, id: i64, now: Timestamp) -> StoreResult<()>;
+    async fn set_place_favorite(
+        &self,
+        organization_id: i64,
+        id: i64,
+        user_id: i64,
+        favorite: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Events.
+
+    async fn list_events(&self, organization_id: i64, query: &EventQuery) -> StoreResult<Paged<Event>>;
+}
