@@ -83,14 +83,33 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_them() {
-        assert_eq!(Email::parse("User@Kisi.IO").unwrap().as_str(), "user@kisi.io");
-        assert_eq!(Email::parse(" a.b+tag@x-y.example.org ").unwrap().as_str(), "a.b+tag@x-y.example.org");
+        assert_eq!(
+            Email::parse("User@Kisi.IO").unwrap().as_str(),
+            "user@kisi.io"
+        );
+        assert_eq!(
+            Email::parse(" a.b+tag@x-y.example.org ").unwrap().as_str(),
+            "a.b+tag@x-y.example.org"
+        );
         assert!(Email::parse("jürgen@müller.de").is_ok());
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "  ", "plain", "@kisi.io", "a@", "a@b", "a@@b.io", "a b@c.io", "a@-b.io", ".a@b.io", "a..b@c.io", "a@b..io"] {
+        for bad in [
+            "",
+            "  ",
+            "plain",
+            "@kisi.io",
+            "a@",
+            "a@b",
+            "a@@b.io",
+            "a b@c.io",
+            "a@-b.io",
+            ".a@b.io",
+            "a..b@c.io",
+            "a@b..io",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         let long = format!("{}@example.com", "a".repeat(250));

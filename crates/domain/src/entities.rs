@@ -68,6 +68,8 @@ pub struct UserChange {
     pub password_hash: Option<String>,
     /// The login that made the change; a new password signs out all others.
     pub keep_login_id: i64,
+    pub image: Option<Option<String>>,
+    pub locale: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,7 +445,10 @@ mod tests {
         let mut details = serde_json::Map::new();
         diff(&mut details, "name", &"a", &"b");
         diff(&mut details, "same", &1, &1);
-        assert_eq!(serde_json::Value::Object(details), serde_json::json!({"name": ["a", "b"]}));
+        assert_eq!(
+            serde_json::Value::Object(details),
+            serde_json::json!({"name": ["a", "b"]})
+        );
     }
 
     #[test]

@@ -105,6 +105,8 @@ mod tests {
     fn length_counts_characters() {
         assert!(check_length("ßß", 1, 2).is_ok());
         assert_eq!(check_length("", 1, 5).unwrap_err(), "can't be blank");
-        assert!(check_length("abcdef", 1, 5).unwrap_err().contains("maximum is 5"));
+        assert!(check_length("abcdef", 1, 5)
+            .unwrap_err()
+            .contains("maximum is 5"));
     }
 }

@@ -12,7 +12,9 @@ impl OrgDomain {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let value = raw.trim().to_lowercase();
         let valid = (2..=63).contains(&value.len())
-            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !value.starts_with('-')
             && !value.ends_with('-');
         if valid {

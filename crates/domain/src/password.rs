@@ -14,7 +14,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let length = raw.chars().count();
         if length < Self::MIN {
-            Err(format!("is too short (minimum is {} characters)", Self::MIN))
+            Err(format!(
+                "is too short (minimum is {} characters)",
+                Self::MIN
+            ))
         } else if length > Self::MAX {
             Err(format!("is too long (maximum is {} characters)", Self::MAX))
         } else {
@@ -44,6 +47,9 @@ mod tests {
         assert!(Password::parse("12345678").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("secret-pass").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-pass").unwrap()),
+            "Password(***)"
+        );
     }
 }

@@ -35,10 +35,14 @@ impl MemberType {
         match permission {
             UnlockSharedDoors | ManageOwnLogins | ReadDirectory => true,
             ViewGroupEvents | AddGroupMembers | ManageSchedules => self >= MemberType::Manager,
-            DeleteMembers | ConfigureDevices | ManageDoors | ManageIntegrations | ManageGroups
-            | SetSecurityRestrictions | ManagePlaces | ManageOrganization => {
-                self >= MemberType::Administrator
-            }
+            DeleteMembers
+            | ConfigureDevices
+            | ManageDoors
+            | ManageIntegrations
+            | ManageGroups
+            | SetSecurityRestrictions
+            | ManagePlaces
+            | ManageOrganization => self >= MemberType::Administrator,
         }
     }
 }
@@ -170,12 +174,24 @@ impl Role {
 
     pub fn description(self) -> &'static str {
         match self {
-            Role::OrganizationOwner => "Everything in the organization; exactly one, transferable only.",
-            Role::OrganizationAdministrator => "Manages users, teams, hardware and integrations of the whole organization.",
-            Role::OrganizationManager => "Manages the members, schedules and events of every group of the organization.",
-            Role::PlaceAdministrator => "Manages users, doors, groups and security restrictions of one place.",
-            Role::PlaceManager => "Manages the members, schedules and events of the groups of one place.",
-            Role::GroupManager => "Manages the members, schedules and events of one group, and unlocks its doors.",
+            Role::OrganizationOwner => {
+                "Everything in the organization; exactly one, transferable only."
+            }
+            Role::OrganizationAdministrator => {
+                "Manages users, teams, hardware and integrations of the whole organization."
+            }
+            Role::OrganizationManager => {
+                "Manages the members, schedules and events of every group of the organization."
+            }
+            Role::PlaceAdministrator => {
+                "Manages users, doors, groups and security restrictions of one place."
+            }
+            Role::PlaceManager => {
+                "Manages the members, schedules and events of the groups of one place."
+            }
+            Role::GroupManager => {
+                "Manages the members, schedules and events of one group, and unlocks its doors."
+            }
             Role::GroupBasic => "Unlocks the doors of one group and sees their own unlock history.",
             Role::TeamManager => "Manages the memberships of one team.",
         }
@@ -183,9 +199,9 @@ impl Role {
 
     pub fn applies_to(self) -> AppliesTo {
         match self {
-            Role::OrganizationOwner | Role::OrganizationAdministrator | Role::OrganizationManager => {
-                AppliesTo::Organization
-            }
+            Role::OrganizationOwner
+            | Role::OrganizationAdministrator
+            | Role::OrganizationManager => AppliesTo::Organization,
             Role::PlaceAdministrator | Role::PlaceManager => AppliesTo::Place,
             Role::GroupManager | Role::GroupBasic => AppliesTo::Group,
             Role::TeamManager => AppliesTo::Team,
@@ -196,9 +212,10 @@ impl Role {
         match self {
             Role::OrganizationOwner => MemberType::Owner,
             Role::OrganizationAdministrator | Role::PlaceAdministrator => MemberType::Administrator,
-            Role::OrganizationManager | Role::PlaceManager | Role::GroupManager | Role::TeamManager => {
-                MemberType::Manager
-            }
+            Role::OrganizationManager
+            | Role::PlaceManager
+            | Role::GroupManager
+            | Role::TeamManager => MemberType::Manager,
             Role::GroupBasic => MemberType::Basic,
         }
     }
@@ -228,37 +245,125 @@ impl fmt::Display for Role {
 
 /// The 119 permission keys of Kisi's Role object, in the spec's order.
 pub const KISI_PERMISSIONS: [&str; 119] = [
-    "access_keys_read", "access_keys_write", "amenities_read", "amenities_write", "analytics_read",
-    "apple_passes_read", "apple_passes_write", "bookings_read", "bookings_write",
-    "camera_snapshot_sets_read", "camera_snapshots_read", "camera_snapshots_write", "cameras_read",
-    "cameras_write", "capacities_read", "capacities_write", "card_assignments_read",
-    "card_assignments_write", "cards_activate", "cards_read", "cards_write",
-    "communication_policies_read", "communication_policies_write", "csv_card_import_read",
-    "csv_card_import_write", "csv_user_import_read", "csv_user_import_write", "custom_roles_read",
-    "custom_roles_write", "dashboards_read", "elevator_stops_permit", "elevator_stops_read",
-    "elevator_stops_write", "elevators_read", "elevators_write", "event_retention_policies_read",
-    "event_retention_policies_write", "events_read", "floors_read", "floors_write",
-    "group_elevator_stops_read", "group_elevator_stops_write", "group_links_read",
-    "group_links_write", "group_locks_read", "group_locks_write", "group_terminals_read",
-    "group_terminals_write", "group_zones_read", "group_zones_write", "groups_read", "groups_write",
-    "guests_read", "guests_write", "hardware_read", "hardware_write",
-    "third_party_hf_uid_read_configurations_read", "third_party_hf_uid_read_configurations_write",
-    "incident_occurrences_read", "incident_policies_read", "incident_policies_write",
-    "incidents_read", "incidents_write", "integrations_read", "integrations_write",
-    "intercom_assignment_read", "intercom_assignment_write", "intercom_completed_call_stream_read",
-    "invites_write", "kiosk_shortcuts_read", "kiosk_shortcuts_write", "locks_read", "locks_unlock",
-    "locks_write", "logins_read", "logins_write", "managed_devices_read", "managed_devices_write",
-    "marketplace_app_shares_read", "marketplace_app_shares_write", "marketplace_installations_read",
-    "marketplace_installations_write", "marketplace_shortcuts_read", "marketplace_shortcuts_write",
-    "mobile_cache_policies_read", "mobile_cache_policies_write", "place_dashboard_read",
-    "places_read", "places_write", "reports_read", "reports_write", "role_assignments_read",
-    "role_assignments_write", "scanned_card_read", "scanned_card_write", "scheduled_report_read",
-    "scheduled_report_write", "schedules_read", "schedules_write", "shares_read", "shares_write",
-    "subscriptions_read", "team_memberships_read", "team_memberships_write", "teams_read",
-    "teams_write", "terminals_read", "terminals_trigger", "terminals_write", "users_read",
-    "users_write", "visualization_page_reporters_read", "visualization_page_reporters_write",
-    "visualization_page_shares_read", "visualization_page_shares_write", "zones_override",
-    "zones_read", "zones_reset", "zones_write",
+    "access_keys_read",
+    "access_keys_write",
+    "amenities_read",
+    "amenities_write",
+    "analytics_read",
+    "apple_passes_read",
+    "apple_passes_write",
+    "bookings_read",
+    "bookings_write",
+    "camera_snapshot_sets_read",
+    "camera_snapshots_read",
+    "camera_snapshots_write",
+    "cameras_read",
+    "cameras_write",
+    "capacities_read",
+    "capacities_write",
+    "card_assignments_read",
+    "card_assignments_write",
+    "cards_activate",
+    "cards_read",
+    "cards_write",
+    "communication_policies_read",
+    "communication_policies_write",
+    "csv_card_import_read",
+    "csv_card_import_write",
+    "csv_user_import_read",
+    "csv_user_import_write",
+    "custom_roles_read",
+    "custom_roles_write",
+    "dashboards_read",
+    "elevator_stops_permit",
+    "elevator_stops_read",
+    "elevator_stops_write",
+    "elevators_read",
+    "elevators_write",
+    "event_retention_policies_read",
+    "event_retention_policies_write",
+    "events_read",
+    "floors_read",
+    "floors_write",
+    "group_elevator_stops_read",
+    "group_elevator_stops_write",
+    "group_links_read",
+    "group_links_write",
+    "group_locks_read",
+    "group_locks_write",
+    "group_terminals_read",
+    "group_terminals_write",
+    "group_zones_read",
+    "group_zones_write",
+    "groups_read",
+    "groups_write",
+    "guests_read",
+    "guests_write",
+    "hardware_read",
+    "hardware_write",
+    "third_party_hf_uid_read_configurations_read",
+    "third_party_hf_uid_read_configurations_write",
+    "incident_occurrences_read",
+    "incident_policies_read",
+    "incident_policies_write",
+    "incidents_read",
+    "incidents_write",
+    "integrations_read",
+    "integrations_write",
+    "intercom_assignment_read",
+    "intercom_assignment_write",
+    "intercom_completed_call_stream_read",
+    "invites_write",
+    "kiosk_shortcuts_read",
+    "kiosk_shortcuts_write",
+    "locks_read",
+    "locks_unlock",
+    "locks_write",
+    "logins_read",
+    "logins_write",
+    "managed_devices_read",
+    "managed_devices_write",
+    "marketplace_app_shares_read",
+    "marketplace_app_shares_write",
+    "marketplace_installations_read",
+    "marketplace_installations_write",
+    "marketplace_shortcuts_read",
+    "marketplace_shortcuts_write",
+    "mobile_cache_policies_read",
+    "mobile_cache_policies_write",
+    "place_dashboard_read",
+    "places_read",
+    "places_write",
+    "reports_read",
+    "reports_write",
+    "role_assignments_read",
+    "role_assignments_write",
+    "scanned_card_read",
+    "scanned_card_write",
+    "scheduled_report_read",
+    "scheduled_report_write",
+    "schedules_read",
+    "schedules_write",
+    "shares_read",
+    "shares_write",
+    "subscriptions_read",
+    "team_memberships_read",
+    "team_memberships_write",
+    "teams_read",
+    "teams_write",
+    "terminals_read",
+    "terminals_trigger",
+    "terminals_write",
+    "users_read",
+    "users_write",
+    "visualization_page_reporters_read",
+    "visualization_page_reporters_write",
+    "visualization_page_shares_read",
+    "visualization_page_shares_write",
+    "zones_override",
+    "zones_read",
+    "zones_reset",
+    "zones_write",
 ];
 
 /// Which row of the seed's matrix a Kisi permission key belongs to. Keys the
@@ -270,17 +375,34 @@ fn classify_kisi_permission(key: &str) -> Permission {
         "locks_unlock" => UnlockSharedDoors,
         "logins_read" | "logins_write" => ManageOwnLogins,
         "locks_read" | "places_read" | "groups_read" | "floors_read" => ReadDirectory,
-        "events_read" | "users_read" | "role_assignments_read" | "shares_read"
-        | "group_locks_read" | "group_links_read" | "team_memberships_read" | "teams_read"
-        | "card_assignments_read" | "cards_read" | "guests_read" => ViewGroupEvents,
-        "users_write" | "role_assignments_write" | "shares_write" | "invites_write"
-        | "team_memberships_write" | "guests_write" | "card_assignments_write" | "cards_activate"
+        "events_read"
+        | "users_read"
+        | "role_assignments_read"
+        | "shares_read"
+        | "group_locks_read"
+        | "group_links_read"
+        | "team_memberships_read"
+        | "teams_read"
+        | "card_assignments_read"
+        | "cards_read"
+        | "guests_read" => ViewGroupEvents,
+        "users_write"
+        | "role_assignments_write"
+        | "shares_write"
+        | "invites_write"
+        | "team_memberships_write"
+        | "guests_write"
+        | "card_assignments_write"
+        | "cards_activate"
         | "group_links_write" => AddGroupMembers,
         "schedules_read" | "schedules_write" => ManageSchedules,
         "locks_write" | "group_locks_write" => ManageDoors,
         "groups_write" => ManageGroups,
         "places_write" => ManagePlaces,
-        k if k.starts_with("integrations") || k.starts_with("marketplace") || k.starts_with("access_keys") => {
+        k if k.starts_with("integrations")
+            || k.starts_with("marketplace")
+            || k.starts_with("access_keys") =>
+        {
             ManageIntegrations
         }
         k if k.starts_with("hardware")
@@ -315,9 +437,16 @@ mod tests {
             (SetSecurityRestrictions, [false, false, true]),
         ];
         for (permission, expected) in rows {
-            let actual = [Basic.can(permission), Manager.can(permission), Administrator.can(permission)];
+            let actual = [
+                Basic.can(permission),
+                Manager.can(permission),
+                Administrator.can(permission),
+            ];
             assert_eq!(actual, expected, "{permission:?}");
-            assert!(Owner.can(permission), "the owner can do everything: {permission:?}");
+            assert!(
+                Owner.can(permission),
+                "the owner can do everything: {permission:?}"
+            );
         }
     }
 

@@ -51,8 +51,14 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("sqlite://./data/g.db"), "sqlite://./data/g.db");
+        assert_eq!(
+            super::redact("sqlite://./data/g.db"),
+            "sqlite://./data/g.db"
+        );
     }
 }

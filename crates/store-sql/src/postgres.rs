@@ -46,11 +46,12 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> StoreResult<(
         // No maintenance database to talk to: let the real connect report.
         Err(_) => return Ok(()),
     };
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut connection)
-        .await
-        .map_err(shared::db)?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(shared::db)?;
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         let created = sqlx::query(&format!("CREATE DATABASE {quoted}"))
@@ -58,7 +59,8 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> StoreResult<(
             .await;
         // Another node may have created it in the meantime.
         if let Err(error) = created {
-            let raced = matches!(&error, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04"));
+            let raced =
+                matches!(&error, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04"));
             if !raced {
                 return Err(shared::db(error));
             }

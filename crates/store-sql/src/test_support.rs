@@ -21,7 +21,12 @@ fn unique_suffix() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A database URL that exists only for one test.
@@ -50,9 +55,12 @@ impl TestDatabase {
     /// A fresh, empty PostgreSQL database, or `None` when no server is
     /// reachable and PostgreSQL is not required.
     pub async fn postgres() -> Option<TestDatabase> {
-        let admin_url = std::env::var("GATEHOUSE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+        let admin_url = std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
         let required = std::env::var("GATEHOUSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-        let options: PgConnectOptions = admin_url.parse().expect("GATEHOUSE_TEST_POSTGRES_URL is a PostgreSQL URL");
+        let options: PgConnectOptions = admin_url
+            .parse()
+            .expect("GATEHOUSE_TEST_POSTGRES_URL is a PostgreSQL URL");
         let mut admin = match PgConnection::connect_with(&options.clone().disable_statement_logging()).await {
             Ok(connection) => connection,
             Err(error) if !required => {

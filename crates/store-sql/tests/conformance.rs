@@ -15,7 +15,11 @@ struct Fixture {
 impl std::ops::Deref for Fixture {
     type Target = dyn Store;
     fn deref(&self) -> &Self::Target {
-        assert_eq!(self.store.backend(), self.expected_backend, "the test runs on the intended backend");
+        assert_eq!(
+            self.store.backend(),
+            self.expected_backend,
+            "the test runs on the intended backend"
+        );
         &*self.store
     }
 }
@@ -36,7 +40,9 @@ impl Drop for Fixture {
 }
 
 async fn open(database: TestDatabase, expected_backend: &'static str) -> Fixture {
-    let store = gatehouse_store_sql::open(&database.url).await.expect("open the store");
+    let store = gatehouse_store_sql::open(&database.url)
+        .await
+        .expect("open the store");
     Fixture {
         store,
         database: Some(database),

@@ -9,7 +9,10 @@ pub enum StoreError {
     NotFound,
     /// A uniqueness or limit rule refused the write; names the field.
     #[error("{field} {message}")]
-    Conflict { field: &'static str, message: String },
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// Anything else: connection loss, a bug. Logged, never shown to clients.
     #[error("storage failure: {0}")]
     Backend(String),

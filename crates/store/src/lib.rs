@@ -54,14 +54,27 @@ pub trait Store: Send + Sync + 'static {
         domain: &str,
         email: &Email,
     ) -> StoreResult<Option<SignInCandidate>>;
-    async fn member_by_email(&self, organization_id: i64, email: &Email) -> StoreResult<Option<Member>>;
+    async fn member_by_email(
+        &self,
+        organization_id: i64,
+        email: &Email,
+    ) -> StoreResult<Option<Member>>;
     /// Stores a login, enforcing the per-user limits in the same
     /// transaction: the 11th api login is `Conflict("type")`, the 41st device
     /// login evicts the least recently used one.
-    async fn create_login(&self, actor: &Actor, login: &NewLogin, now: Timestamp) -> StoreResult<Login>;
+    async fn create_login(
+        &self,
+        actor: &Actor,
+        login: &NewLogin,
+        now: Timestamp,
+    ) -> StoreResult<Login>;
     /// The caller behind a secret hash, or `None` when it is unknown or has
     /// expired. Records the use (at most once a minute, to keep reads cheap).
-    async fn authenticate(&self, secret_hash: &[u8], now: Timestamp) -> StoreResult<Option<Principal>>;
+    async fn authenticate(
+        &self,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<Principal>>;
     async fn login(&self, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login>;
     async fn list_logins(
         &self,
@@ -96,8 +109,17 @@ pub trait Store: Send + Sync + 'static {
 
     // Places.
 
-    async fn list_places(&self, organization_id: i64, query: &PlaceQuery) -> StoreResult<Paged<Place>>;
-    async fn place(&self, organization_id: i64, id: i64, favorite_of: Option<i64>) -> StoreResult<Place>;
+    async fn list_places(
+        &self,
+        organization_id: i64,
+        query: &PlaceQuery,
+    ) -> StoreResult<Paged<Place>>;
+    async fn place(
+        &self,
+        organization_id: i64,
+        id: i64,
+        favorite_of: Option<i64>,
+    ) -> StoreResult<Place>;
     async fn create_place(
         &self,
         actor: &Actor,
@@ -113,7 +135,13 @@ pub trait Store: Send + Sync + 'static {
         fields: &PlaceFields,
         now: Timestamp,
     ) -> StoreResult<()>;
-    async fn delete_place(&self, actor: &Actor, organization_id: i64, id: i64, now: Timestamp) -> StoreResult<()>;
+    async fn delete_place(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn set_place_favorite(
         &self,
         organization_id: i64,
@@ -125,5 +153,9 @@ pub trait Store: Send + Sync + 'static {
 
     // Events.
 
-    async fn list_events(&self, organization_id: i64, query: &EventQuery) -> StoreResult<Paged<Event>>;
+    async fn list_events(
+        &self,
+        organization_id: i64,
+        query: &EventQuery,
+    ) -> StoreResult<Paged<Event>>;
 }

@@ -17,7 +17,10 @@ impl Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 10, offset: 0 }
+        Page {
+            limit: 10,
+            offset: 0,
+        }
     }
 }
 

@@ -53,7 +53,11 @@ fn operator() -> Actor {
     Actor::Operator
 }
 
-pub async fn organization(store: &dyn Store, domain: &str, subscription: Subscription) -> Principal {
+pub async fn organization(
+    store: &dyn Store,
+    domain: &str,
+    subscription: Subscription,
+) -> Principal {
     let boot = store
         .bootstrap(
             &Bootstrap {
@@ -73,10 +77,23 @@ pub async fn organization(store: &dyn Store, domain: &str, subscription: Subscri
         .expect("bootstrap");
     let secret = format!("secret-of-{domain}").into_bytes();
     store
-        .create_login(&operator(), &new_login(boot.owner.user_id, boot.organization.id, LoginType::Api, &secret), t0())
+        .create_login(
+            &operator(),
+            &new_login(
+                boot.owner.user_id,
+                boot.organization.id,
+                LoginType::Api,
+                &secret,
+            ),
+            t0(),
+        )
         .await
         .expect("login");
-    store.authenticate(&secret, t0()).await.unwrap().expect("principal")
+    store
+        .authenticate(&secret, t0())
+        .await
+        .unwrap()
+        .expect("principal")
 }
 
 fn new_login(user_id: i64, organization_id: i64, login_type: LoginType, secret: &[u8]) -> NewLogin {
@@ -112,15 +129,33 @@ pub async fn bootstrap_creates_organization_owner_and_events(store: &dyn Store) 
     assert_eq!(org.device_logins_expire_after, 1_209_600);
     assert_eq!(org.created_at, t0());
     assert_eq!(owner.member.user_email, "owner@acme.example");
-    assert_eq!(owner.member.member_type, gatehouse_domain::MemberType::Owner);
-    assert!(owner.member.flags.password_flow_enabled, "the bootstrap owner signs in with a password");
+    assert_eq!(
+        owner.member.member_type,
+        gatehouse_domain::MemberType::Owner
+    );
+    assert!(
+        owner.member.flags.password_flow_enabled,
+        "the bootstrap owner signs in with a password"
+    );
     assert!(owner.member.flags.access_enabled);
-    let events = store.list_events(org.id, &EventQuery { page: Page::new(50, 0), ..Default::default() }).await.unwrap();
+    let events = store
+        .list_events(
+            org.id,
+            &EventQuery {
+                page: Page::new(50, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let types: Vec<&str> = events.items.iter().map(|e| e.event_type.as_str()).collect();
     assert!(types.contains(&"organization.create"), "{types:?}");
     assert!(types.contains(&"member.create"), "{types:?}");
     assert!(types.contains(&"login.create"), "{types:?}");
-    assert!(matches!(store.organization(org.id + 1000).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.organization(org.id + 1000).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn bootstrap_refuses_taken_domain(store: &dyn Store) {
@@ -141,8 +176,21 @@ pub async fn bootstrap_refuses_taken_domain(store: &dyn Store) {
             t0(),
         )
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict { field: "domain", .. })), "{again:?}");
-    assert_eq!(store.organizations_count().await.unwrap(), 1, "nothing was written");
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Conflict {
+                field: "domain",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.organizations_count().await.unwrap(),
+        1,
+        "nothing was written"
+    );
     // The same owner may own a second organization; the profile is reused.
     let second = store
         .bootstrap(
@@ -163,19 +211,42 @@ pub async fn bootstrap_refuses_taken_domain(store: &dyn Store) {
         .unwrap();
     assert!(second.owner_existed);
     assert_eq!(second.owner.user_id, first.member.user_id);
-    assert_eq!(store.password_hash(first.member.user_id).await.unwrap().as_deref(), Some("$argon2id$fake"));
+    assert_eq!(
+        store
+            .password_hash(first.member.user_id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("$argon2id$fake")
+    );
 }
 
 pub async fn sign_in_candidate_matches_email_in_any_case(store: &dyn Store) {
     let owner = organization(store, "casey", Subscription::Organizations).await;
     let email = Email::parse("OWNER@Casey.Example").unwrap();
-    let found = store.sign_in_candidate("CASEY", &email).await.unwrap().expect("found");
+    let found = store
+        .sign_in_candidate("CASEY", &email)
+        .await
+        .unwrap()
+        .expect("found");
     assert_eq!(found.member.id, owner.member.id);
     assert_eq!(found.password_hash.as_deref(), Some("$argon2id$fake"));
-    assert!(store.sign_in_candidate("nobody", &email).await.unwrap().is_none());
+    assert!(store
+        .sign_in_candidate("nobody", &email)
+        .await
+        .unwrap()
+        .is_none());
     let stranger = Email::parse("stranger@casey.example").unwrap();
-    assert!(store.sign_in_candidate("casey", &stranger).await.unwrap().is_none());
-    let member = store.member_by_email(owner.organization.id, &email).await.unwrap().expect("member");
+    assert!(store
+        .sign_in_candidate("casey", &stranger)
+        .await
+        .unwrap()
+        .is_none());
+    let member = store
+        .member_by_email(owner.organization.id, &email)
+        .await
+        .unwrap()
+        .expect("member");
     assert_eq!(member.id, owner.member.id);
 }
 
@@ -185,16 +256,37 @@ pub async fn api_login_limit_is_enforced(store: &dyn Store) {
     // `organization()` created the first api login.
     for i in 1..10 {
         store
-            .create_login(&owner.actor(), &new_login(user, org, LoginType::Api, format!("api-{i}").as_bytes()), t0())
+            .create_login(
+                &owner.actor(),
+                &new_login(user, org, LoginType::Api, format!("api-{i}").as_bytes()),
+                t0(),
+            )
             .await
             .unwrap();
     }
     let eleventh = store
-        .create_login(&owner.actor(), &new_login(user, org, LoginType::Api, b"api-11"), t0())
+        .create_login(
+            &owner.actor(),
+            &new_login(user, org, LoginType::Api, b"api-11"),
+            t0(),
+        )
         .await;
-    assert!(matches!(eleventh, Err(StoreError::Conflict { field: "type", .. })), "{eleventh:?}");
-    assert!(store.authenticate(b"api-11", t0()).await.unwrap().is_none(), "nothing was written");
-    assert_eq!(store.list_logins(org, user, None, Page::new(50, 0)).await.unwrap().total, 10);
+    assert!(
+        matches!(eleventh, Err(StoreError::Conflict { field: "type", .. })),
+        "{eleventh:?}"
+    );
+    assert!(
+        store.authenticate(b"api-11", t0()).await.unwrap().is_none(),
+        "nothing was written"
+    );
+    assert_eq!(
+        store
+            .list_logins(org, user, None, Page::new(50, 0))
+            .await
+            .unwrap()
+            .total,
+        10
+    );
 }
 
 pub async fn device_login_limit_evicts_least_recently_used(store: &dyn Store) {
@@ -203,21 +295,51 @@ pub async fn device_login_limit_evicts_least_recently_used(store: &dyn Store) {
     for i in 0..40 {
         let at = t0() + Duration::minutes(i);
         store
-            .create_login(&owner.actor(), &new_login(user, org, LoginType::Device, format!("dev-{i}").as_bytes()), at)
+            .create_login(
+                &owner.actor(),
+                &new_login(user, org, LoginType::Device, format!("dev-{i}").as_bytes()),
+                at,
+            )
             .await
             .unwrap();
     }
     // Using the oldest device makes the second-oldest the least recently used.
-    assert!(store.authenticate(b"dev-0", t0() + Duration::hours(2)).await.unwrap().is_some());
+    assert!(store
+        .authenticate(b"dev-0", t0() + Duration::hours(2))
+        .await
+        .unwrap()
+        .is_some());
     store
-        .create_login(&owner.actor(), &new_login(user, org, LoginType::Device, b"dev-40"), t0() + Duration::hours(3))
+        .create_login(
+            &owner.actor(),
+            &new_login(user, org, LoginType::Device, b"dev-40"),
+            t0() + Duration::hours(3),
+        )
         .await
         .unwrap();
     let later = t0() + Duration::hours(4);
-    assert!(store.authenticate(b"dev-0", later).await.unwrap().is_some(), "recently used survives");
-    assert!(store.authenticate(b"dev-1", later).await.unwrap().is_none(), "least recently used evicted");
-    assert!(store.authenticate(b"dev-40", later).await.unwrap().is_some());
-    assert_eq!(store.list_logins(org, user, None, Page::new(100, 0)).await.unwrap().total, 41, "40 devices + 1 api");
+    assert!(
+        store.authenticate(b"dev-0", later).await.unwrap().is_some(),
+        "recently used survives"
+    );
+    assert!(
+        store.authenticate(b"dev-1", later).await.unwrap().is_none(),
+        "least recently used evicted"
+    );
+    assert!(store
+        .authenticate(b"dev-40", later)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .list_logins(org, user, None, Page::new(100, 0))
+            .await
+            .unwrap()
+            .total,
+        41,
+        "40 devices + 1 api"
+    );
 }
 
 pub async fn authenticate_resolves_principal_and_expires(store: &dyn Store) {
@@ -225,21 +347,57 @@ pub async fn authenticate_resolves_principal_and_expires(store: &dyn Store) {
     assert_eq!(owner.organization.domain, "authn");
     assert_eq!(owner.login.login_type, LoginType::Api);
     assert_eq!(owner.login.last_used_at, Some(t0()), "the use was recorded");
-    assert!(store.authenticate(b"unknown", t0()).await.unwrap().is_none());
+    assert!(store
+        .authenticate(b"unknown", t0())
+        .await
+        .unwrap()
+        .is_none());
 
     let (user, org) = (owner.member.user_id, owner.organization.id);
     let mut device = new_login(user, org, LoginType::Device, b"phone");
-    store.create_login(&owner.actor(), &device, t0()).await.unwrap();
+    store
+        .create_login(&owner.actor(), &device, t0())
+        .await
+        .unwrap();
     device.expire = false;
     device.secret_hash = b"kiosk".to_vec();
-    store.create_login(&owner.actor(), &device, t0()).await.unwrap();
+    store
+        .create_login(&owner.actor(), &device, t0())
+        .await
+        .unwrap();
     let two_weeks = Duration::seconds(1_209_600);
-    assert!(store.authenticate(b"phone", t0() + two_weeks).await.unwrap().is_some());
+    assert!(store
+        .authenticate(b"phone", t0() + two_weeks)
+        .await
+        .unwrap()
+        .is_some());
     // Used at two weeks; expires two weeks after that use, not before.
-    assert!(store.authenticate(b"phone", t0() + two_weeks * 2 - Duration::minutes(1)).await.unwrap().is_some());
-    assert!(store.authenticate(b"phone", t0() + two_weeks * 3).await.unwrap().is_none());
-    assert!(store.authenticate(b"kiosk", t0() + two_weeks * 3).await.unwrap().is_some(), "expire: false never lapses");
-    assert!(store.authenticate(b"secret-of-authn", t0() + two_weeks * 3).await.unwrap().is_some(), "api logins do not lapse");
+    assert!(store
+        .authenticate(b"phone", t0() + two_weeks * 2 - Duration::minutes(1))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .authenticate(b"phone", t0() + two_weeks * 3)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .authenticate(b"kiosk", t0() + two_weeks * 3)
+            .await
+            .unwrap()
+            .is_some(),
+        "expire: false never lapses"
+    );
+    assert!(
+        store
+            .authenticate(b"secret-of-authn", t0() + two_weeks * 3)
+            .await
+            .unwrap()
+            .is_some(),
+        "api logins do not lapse"
+    );
 }
 
 pub async fn logins_are_listed_and_deleted_per_user(store: &dyn Store) {
@@ -248,27 +406,73 @@ pub async fn logins_are_listed_and_deleted_per_user(store: &dyn Store) {
     let (user, org) = (a.member.user_id, a.organization.id);
     for i in 0..3 {
         store
-            .create_login(&a.actor(), &new_login(user, org, LoginType::Device, format!("a-{i}").as_bytes()), t0())
+            .create_login(
+                &a.actor(),
+                &new_login(user, org, LoginType::Device, format!("a-{i}").as_bytes()),
+                t0(),
+            )
             .await
             .unwrap();
     }
-    let all = store.list_logins(org, user, None, Page::new(2, 1)).await.unwrap();
+    let all = store
+        .list_logins(org, user, None, Page::new(2, 1))
+        .await
+        .unwrap();
     assert_eq!(all.total, 4);
     assert_eq!(all.items.len(), 2);
     assert!(all.items[0].id < all.items[1].id, "stable order");
-    let picked = store.list_logins(org, user, Some(&[a.login.id]), Page::new(10, 0)).await.unwrap();
-    assert_eq!(picked.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![a.login.id]);
-    assert_eq!(store.list_logins(org, user, Some(&[]), Page::new(10, 0)).await.unwrap().total, 0);
+    let picked = store
+        .list_logins(org, user, Some(&[a.login.id]), Page::new(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        picked.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![a.login.id]
+    );
+    assert_eq!(
+        store
+            .list_logins(org, user, Some(&[]), Page::new(10, 0))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     // Another organization's login is invisible: not found, not deleted.
-    let theirs = store.delete_login(&a.actor(), org, user, b.login.id, t0()).await;
+    let theirs = store
+        .delete_login(&a.actor(), org, user, b.login.id, t0())
+        .await;
     assert!(matches!(theirs, Err(StoreError::NotFound)));
-    assert!(store.authenticate(b"secret-of-beta", t0()).await.unwrap().is_some());
-    assert!(matches!(store.login(org, user, b.login.id).await, Err(StoreError::NotFound)));
-    assert_eq!(store.login(org, user, a.login.id).await.unwrap().id, a.login.id);
-    store.delete_login(&a.actor(), org, user, a.login.id, t0()).await.unwrap();
-    assert!(store.authenticate(b"secret-of-alpha", t0()).await.unwrap().is_none());
+    assert!(store
+        .authenticate(b"secret-of-beta", t0())
+        .await
+        .unwrap()
+        .is_some());
+    assert!(matches!(
+        store.login(org, user, b.login.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.login(org, user, a.login.id).await.unwrap().id,
+        a.login.id
+    );
+    store
+        .delete_login(&a.actor(), org, user, a.login.id, t0())
+        .await
+        .unwrap();
+    assert!(store
+        .authenticate(b"secret-of-alpha", t0())
+        .await
+        .unwrap()
+        .is_none());
     let events = store
-        .list_events(org, &EventQuery { event_type: Some("login.destroy".into()), page: Page::new(10, 0), ..Default::default() })
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("login.destroy".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(events.total, 1);
@@ -278,23 +482,89 @@ pub async fn logins_are_listed_and_deleted_per_user(store: &dyn Store) {
 pub async fn password_change_signs_out_other_logins(store: &dyn Store) {
     let owner = organization(store, "pw", Subscription::Standard).await;
     let (user, org) = (owner.member.user_id, owner.organization.id);
-    store.create_login(&owner.actor(), &new_login(user, org, LoginType::Device, b"other"), t0()).await.unwrap();
-    let rename = UserChange { name: Some("Renamed".into()), password_hash: None, keep_login_id: owner.login.id };
-    store.update_current_user(&owner.actor(), org, user, &rename, t0()).await.unwrap();
-    assert_eq!(store.user(user).await.unwrap().name, "Renamed");
-    assert!(store.authenticate(b"other", t0()).await.unwrap().is_some(), "a rename signs out nobody");
-    let change = UserChange { name: None, password_hash: Some("$argon2id$new".into()), keep_login_id: owner.login.id };
-    store.update_current_user(&owner.actor(), org, user, &change, t0()).await.unwrap();
-    assert_eq!(store.password_hash(user).await.unwrap().as_deref(), Some("$argon2id$new"));
+    store
+        .create_login(
+            &owner.actor(),
+            &new_login(user, org, LoginType::Device, b"other"),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let rename = UserChange {
+        name: Some("Renamed".into()),
+        locale: Some(Some("de".into())),
+        image: Some(Some("https://img.example/a.png".into())),
+        keep_login_id: owner.login.id,
+        ..Default::default()
+    };
+    store
+        .update_current_user(&owner.actor(), org, user, &rename, t0())
+        .await
+        .unwrap();
+    let renamed = store.user(user).await.unwrap();
+    assert_eq!(renamed.name, "Renamed");
+    assert_eq!(renamed.locale.as_deref(), Some("de"));
+    assert_eq!(renamed.image.as_deref(), Some("https://img.example/a.png"));
+    let clear = UserChange {
+        locale: Some(None),
+        keep_login_id: owner.login.id,
+        ..Default::default()
+    };
+    store
+        .update_current_user(&owner.actor(), org, user, &clear, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.user(user).await.unwrap().locale, None);
+    assert_eq!(
+        store.user(user).await.unwrap().image.as_deref(),
+        Some("https://img.example/a.png")
+    );
+    assert!(
+        store.authenticate(b"other", t0()).await.unwrap().is_some(),
+        "a rename signs out nobody"
+    );
+    let change = UserChange {
+        password_hash: Some("$argon2id$new".into()),
+        keep_login_id: owner.login.id,
+        ..Default::default()
+    };
+    store
+        .update_current_user(&owner.actor(), org, user, &change, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_hash(user).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
     assert!(store.authenticate(b"other", t0()).await.unwrap().is_none());
-    assert!(store.authenticate(b"secret-of-pw", t0()).await.unwrap().is_some(), "the current login stays");
+    assert!(
+        store
+            .authenticate(b"secret-of-pw", t0())
+            .await
+            .unwrap()
+            .is_some(),
+        "the current login stays"
+    );
     let events = store
-        .list_events(org, &EventQuery { object_type: Some("User".into()), page: Page::new(10, 0), ..Default::default() })
+        .list_events(
+            org,
+            &EventQuery {
+                object_type: Some("User".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let types: Vec<&str> = events.items.iter().map(|e| e.event_type.as_str()).collect();
-    assert_eq!(types, vec!["user.update_password", "user.update"]);
-    assert!(!events.items[0].details.contains("argon2"), "no hash in the audit log");
+    assert_eq!(
+        types,
+        vec!["user.update_password", "user.update", "user.update"]
+    );
+    assert!(
+        !events.items[0].details.contains("argon2"),
+        "no hash in the audit log"
+    );
 }
 
 pub async fn organization_update_records_changes(store: &dyn Store) {
@@ -307,29 +577,67 @@ pub async fn organization_update_records_changes(store: &dyn Store) {
         subscription: Some(Subscription::Standard),
         ..Default::default()
     };
-    store.update_organization(&owner.actor(), org, &patch, t0() + Duration::hours(1)).await.unwrap();
+    store
+        .update_organization(&owner.actor(), org, &patch, t0() + Duration::hours(1))
+        .await
+        .unwrap();
     let updated = store.organization(org).await.unwrap();
     assert_eq!(updated.name, "Renamed Inc.");
     assert_eq!(updated.description.as_deref(), Some("HQ"));
     assert_eq!(updated.device_logins_expire_after, 3600);
     assert_eq!(updated.subscription, Subscription::Standard);
     assert_eq!(updated.updated_at, t0() + Duration::hours(1));
-    let clear = OrganizationPatch { description: Some(None), ..Default::default() };
-    store.update_organization(&owner.actor(), org, &clear, t0()).await.unwrap();
+    let clear = OrganizationPatch {
+        description: Some(None),
+        ..Default::default()
+    };
+    store
+        .update_organization(&owner.actor(), org, &clear, t0())
+        .await
+        .unwrap();
     assert_eq!(store.organization(org).await.unwrap().description, None);
     let events = store
-        .list_events(org, &EventQuery { event_type: Some("organization.update".into()), page: Page::new(10, 0), ..Default::default() })
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("organization.update".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(events.total, 2);
     let details: serde_json::Value = serde_json::from_str(&events.items[1].details).unwrap();
-    assert_eq!(details["name"], serde_json::json!(["settings Inc.", "Renamed Inc."]));
-    assert_eq!(details["subscription"], serde_json::json!(["organizations", "standard"]));
+    assert_eq!(
+        details["name"],
+        serde_json::json!(["settings Inc.", "Renamed Inc."])
+    );
+    assert_eq!(
+        details["subscription"],
+        serde_json::json!(["organizations", "standard"])
+    );
     assert_eq!(events.items[1].actor_id, Some(owner.member.user_id));
     assert_eq!(events.items[1].authenticated_by_id, Some(owner.login.id));
     // An empty patch changes nothing and records nothing.
-    store.update_organization(&owner.actor(), org, &OrganizationPatch::default(), t0()).await.unwrap();
-    assert_eq!(store.list_events(org, &EventQuery { event_type: Some("organization.update".into()), ..Default::default() }).await.unwrap().total, 2);
+    store
+        .update_organization(&owner.actor(), org, &OrganizationPatch::default(), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_events(
+                org,
+                &EventQuery {
+                    event_type: Some("organization.update".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        2
+    );
 }
 
 pub async fn places_crud_and_isolation(store: &dyn Store) {
@@ -339,7 +647,10 @@ pub async fn places_crud_and_isolation(store: &dyn Store) {
     let mut fields = place_fields("Berlin");
     fields.latitude = Some(Some(52.52));
     fields.time_zone = Some(Some("Europe/Berlin".into()));
-    let place = store.create_place(&a.actor(), org, &fields, t0()).await.unwrap();
+    let place = store
+        .create_place(&a.actor(), org, &fields, t0())
+        .await
+        .unwrap();
     assert_eq!(place.name, "Berlin");
     assert_eq!(place.address, "Berlin Street 1");
     assert_eq!(place.latitude, Some(52.52));
@@ -348,8 +659,21 @@ pub async fn places_crud_and_isolation(store: &dyn Store) {
     assert!(!place.locked_down);
     assert_eq!(store.organization(org).await.unwrap().places_count, 1);
 
-    let patch = PlaceFields { name: Some("Berlin HQ".into()), latitude: Some(None), ..Default::default() };
-    store.update_place(&a.actor(), org, place.id, &patch, t0() + Duration::minutes(5)).await.unwrap();
+    let patch = PlaceFields {
+        name: Some("Berlin HQ".into()),
+        latitude: Some(None),
+        ..Default::default()
+    };
+    store
+        .update_place(
+            &a.actor(),
+            org,
+            place.id,
+            &patch,
+            t0() + Duration::minutes(5),
+        )
+        .await
+        .unwrap();
     let updated = store.place(org, place.id, None).await.unwrap();
     assert_eq!(updated.name, "Berlin HQ");
     assert_eq!(updated.latitude, None);
@@ -358,21 +682,66 @@ pub async fn places_crud_and_isolation(store: &dyn Store) {
 
     // Another organization sees nothing and changes nothing.
     let other = b.organization.id;
-    assert!(matches!(store.place(other, place.id, None).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_place(&b.actor(), other, place.id, &patch, t0()).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.delete_place(&b.actor(), other, place.id, t0()).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_place_favorite(other, place.id, b.member.user_id, true, t0()).await, Err(StoreError::NotFound)));
-    assert_eq!(store.list_places(other, &PlaceQuery { page: Page::new(10, 0), ..Default::default() }).await.unwrap().total, 0);
+    assert!(matches!(
+        store.place(other, place.id, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_place(&b.actor(), other, place.id, &patch, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_place(&b.actor(), other, place.id, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_place_favorite(other, place.id, b.member.user_id, true, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .list_places(
+                other,
+                &PlaceQuery {
+                    page: Page::new(10, 0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
-    store.delete_place(&a.actor(), org, place.id, t0()).await.unwrap();
-    assert!(matches!(store.place(org, place.id, None).await, Err(StoreError::NotFound)));
+    store
+        .delete_place(&a.actor(), org, place.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.place(org, place.id, None).await,
+        Err(StoreError::NotFound)
+    ));
     let events = store
-        .list_events(org, &EventQuery { object_type: Some("Place".into()), page: Page::new(10, 0), ..Default::default() })
+        .list_events(
+            org,
+            &EventQuery {
+                object_type: Some("Place".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let types: Vec<&str> = events.items.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(types, vec!["place.destroy", "place.update", "place.create"]);
-    assert!(events.items.iter().all(|e| e.place_id == Some(place.id) && e.success));
+    assert!(events
+        .items
+        .iter()
+        .all(|e| e.place_id == Some(place.id) && e.success));
 }
 
 pub async fn place_list_filters_sorts_and_pages(store: &dyn Store) {
@@ -380,30 +749,90 @@ pub async fn place_list_filters_sorts_and_pages(store: &dyn Store) {
     let org = a.organization.id;
     let mut ids = Vec::new();
     for name in ["Zürich", "amsterdam", "Berlin", "100%_Office", "Boston"] {
-        ids.push(store.create_place(&a.actor(), org, &place_fields(name), t0()).await.unwrap().id);
+        ids.push(
+            store
+                .create_place(&a.actor(), org, &place_fields(name), t0())
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let list = |query: PlaceQuery| async move { store.list_places(org, &query).await.unwrap() };
-    let names = |page: &crate::Paged<gatehouse_domain::Place>| page.items.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    let names = |page: &crate::Paged<gatehouse_domain::Place>| {
+        page.items
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
 
-    let all = list(PlaceQuery { page: Page::new(50, 0), ..Default::default() }).await;
+    let all = list(PlaceQuery {
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(all.total, 5);
-    assert_eq!(all.items.iter().map(|p| p.id).collect::<Vec<_>>(), ids, "default: creation order");
+    assert_eq!(
+        all.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        ids,
+        "default: creation order"
+    );
 
-    let by_name = list(PlaceQuery { sort: PlaceSort::Name, page: Page::new(50, 0), ..Default::default() }).await;
-    assert_eq!(names(&by_name), ["100%_Office", "amsterdam", "Berlin", "Boston", "Zürich"]);
-    let desc = list(PlaceQuery { sort: PlaceSort::NameDesc, page: Page::new(2, 1), ..Default::default() }).await;
+    let by_name = list(PlaceQuery {
+        sort: PlaceSort::Name,
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        names(&by_name),
+        ["100%_Office", "amsterdam", "Berlin", "Boston", "Zürich"]
+    );
+    let desc = list(PlaceQuery {
+        sort: PlaceSort::NameDesc,
+        page: Page::new(2, 1),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(desc.total, 5);
     assert_eq!(names(&desc), ["Boston", "Berlin"]);
 
-    let search = list(PlaceQuery { query: Some("BO".into()), page: Page::new(50, 0), ..Default::default() }).await;
+    let search = list(PlaceQuery {
+        query: Some("BO".into()),
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(&search), ["Boston"]);
-    let accents = list(PlaceQuery { query: Some("zür".into()), page: Page::new(50, 0), ..Default::default() }).await;
+    let accents = list(PlaceQuery {
+        query: Some("zür".into()),
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(&accents), ["Zürich"]);
-    let wildcard = list(PlaceQuery { query: Some("%_".into()), page: Page::new(50, 0), ..Default::default() }).await;
-    assert_eq!(names(&wildcard), ["100%_Office"], "LIKE wildcards in the query are literal");
-    let picked = list(PlaceQuery { ids: Some(vec![ids[1], ids[3], 999_999]), page: Page::new(50, 0), ..Default::default() }).await;
+    let wildcard = list(PlaceQuery {
+        query: Some("%_".into()),
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        names(&wildcard),
+        ["100%_Office"],
+        "LIKE wildcards in the query are literal"
+    );
+    let picked = list(PlaceQuery {
+        ids: Some(vec![ids[1], ids[3], 999_999]),
+        page: Page::new(50, 0),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(picked.total, 2);
-    let beyond = list(PlaceQuery { page: Page::new(10, 10), ..Default::default() }).await;
+    let beyond = list(PlaceQuery {
+        page: Page::new(10, 10),
+        ..Default::default()
+    })
+    .await;
     assert!(beyond.items.is_empty());
     assert_eq!(beyond.total, 5);
 }
@@ -413,23 +842,69 @@ pub async fn place_favorites(store: &dyn Store) {
     let (org, user) = (a.organization.id, a.member.user_id);
     let mut ids = Vec::new();
     for name in ["One", "Two", "Three"] {
-        ids.push(store.create_place(&a.actor(), org, &place_fields(name), t0()).await.unwrap().id);
+        ids.push(
+            store
+                .create_place(&a.actor(), org, &place_fields(name), t0())
+                .await
+                .unwrap()
+                .id,
+        );
     }
-    store.set_place_favorite(org, ids[2], user, true, t0()).await.unwrap();
-    store.set_place_favorite(org, ids[1], user, true, t0() + Duration::minutes(1)).await.unwrap();
-    store.set_place_favorite(org, ids[1], user, true, t0() + Duration::minutes(2)).await.unwrap();
-    let query = |favorite, sort| PlaceQuery { viewer_user_id: Some(user), favorite, sort, page: Page::new(10, 0), ..Default::default() };
-    let favs = store.list_places(org, &query(Some(true), PlaceSort::Favorite)).await.unwrap();
-    assert_eq!(favs.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ids[1], ids[2]], "most recently favorited first");
+    store
+        .set_place_favorite(org, ids[2], user, true, t0())
+        .await
+        .unwrap();
+    store
+        .set_place_favorite(org, ids[1], user, true, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    store
+        .set_place_favorite(org, ids[1], user, true, t0() + Duration::minutes(2))
+        .await
+        .unwrap();
+    let query = |favorite, sort| PlaceQuery {
+        viewer_user_id: Some(user),
+        favorite,
+        sort,
+        page: Page::new(10, 0),
+        ..Default::default()
+    };
+    let favs = store
+        .list_places(org, &query(Some(true), PlaceSort::Favorite))
+        .await
+        .unwrap();
+    assert_eq!(
+        favs.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[2]],
+        "most recently favorited first"
+    );
     assert!(favs.items.iter().all(|p| p.favorite == Some(true)));
-    let others = store.list_places(org, &query(Some(false), PlaceSort::Id)).await.unwrap();
+    let others = store
+        .list_places(org, &query(Some(false), PlaceSort::Id))
+        .await
+        .unwrap();
     assert_eq!(others.total, 1);
     assert_eq!(others.items[0].favorite, Some(false));
-    let sorted = store.list_places(org, &query(None, PlaceSort::Favorite)).await.unwrap();
-    assert_eq!(sorted.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ids[1], ids[2], ids[0]]);
-    assert_eq!(store.place(org, ids[2], Some(user)).await.unwrap().favorite, Some(true));
-    store.set_place_favorite(org, ids[2], user, false, t0()).await.unwrap();
-    assert_eq!(store.place(org, ids[2], Some(user)).await.unwrap().favorite, Some(false));
+    let sorted = store
+        .list_places(org, &query(None, PlaceSort::Favorite))
+        .await
+        .unwrap();
+    assert_eq!(
+        sorted.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[2], ids[0]]
+    );
+    assert_eq!(
+        store.place(org, ids[2], Some(user)).await.unwrap().favorite,
+        Some(true)
+    );
+    store
+        .set_place_favorite(org, ids[2], user, false, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.place(org, ids[2], Some(user)).await.unwrap().favorite,
+        Some(false)
+    );
     assert_eq!(store.place(org, ids[2], None).await.unwrap().favorite, None);
 }
 
@@ -437,12 +912,31 @@ pub async fn events_filter_and_page(store: &dyn Store) {
     let a = organization(store, "evco", Subscription::Standard).await;
     let org = a.organization.id;
     for (i, name) in ["P1", "P2", "P3"].iter().enumerate() {
-        store.create_place(&a.actor(), org, &place_fields(name), t0() + Duration::hours(i as i64)).await.unwrap();
+        store
+            .create_place(
+                &a.actor(),
+                org,
+                &place_fields(name),
+                t0() + Duration::hours(i as i64),
+            )
+            .await
+            .unwrap();
     }
-    let places = EventQuery { event_type: Some("place.create".into()), page: Page::new(2, 0), ..Default::default() };
+    let places = EventQuery {
+        event_type: Some("place.create".into()),
+        page: Page::new(2, 0),
+        ..Default::default()
+    };
     let page = store.list_events(org, &places).await.unwrap();
     assert_eq!(page.total, 3);
-    assert_eq!(page.items.iter().map(|e| e.object_name.as_str()).collect::<Vec<_>>(), ["P3", "P2"], "newest first");
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|e| e.object_name.as_str())
+            .collect::<Vec<_>>(),
+        ["P3", "P2"],
+        "newest first"
+    );
     assert!(page.items[0].sequence > page.items[1].sequence);
     let window = EventQuery {
         event_type: Some("place.create".into()),
@@ -452,8 +946,23 @@ pub async fn events_filter_and_page(store: &dyn Store) {
         ..Default::default()
     };
     let in_window = store.list_events(org, &window).await.unwrap();
-    assert_eq!(in_window.items.iter().map(|e| e.object_name.as_str()).collect::<Vec<_>>(), ["P2"]);
-    let by_actor = EventQuery { actor_id: Some(a.member.user_id), success: Some(true), page: Page::new(10, 0), ..Default::default() };
+    assert_eq!(
+        in_window
+            .items
+            .iter()
+            .map(|e| e.object_name.as_str())
+            .collect::<Vec<_>>(),
+        ["P2"]
+    );
+    let by_actor = EventQuery {
+        actor_id: Some(a.member.user_id),
+        success: Some(true),
+        page: Page::new(10, 0),
+        ..Default::default()
+    };
     assert_eq!(store.list_events(org, &by_actor).await.unwrap().total, 3);
-    assert_eq!(store.list_events(org + 999, &places).await.unwrap().total, 0);
+    assert_eq!(
+        store.list_events(org + 999, &places).await.unwrap().total,
+        0
+    );
 }

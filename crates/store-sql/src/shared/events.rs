@@ -20,7 +20,13 @@ pub(super) async fn record(
             login_id,
             name,
             email,
-        } => (Some("User"), Some(*user_id), Some(name.as_str()), Some(email.as_str()), *login_id),
+        } => (
+            Some("User"),
+            Some(*user_id),
+            Some(name.as_str()),
+            Some(email.as_str()),
+            *login_id,
+        ),
         Actor::Operator => (None, None, Some("gatehouse operator"), None, None),
     };
     sqlx::query(
@@ -52,10 +58,18 @@ pub(super) async fn record(
     Ok(())
 }
 
-pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &EventQuery) -> StoreResult<Paged<Event>> {
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    query: &EventQuery,
+) -> StoreResult<Paged<Event>> {
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM events e");
     push_filters(&mut count, organization_id, query);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
 
     let mut select = QueryBuilder::<Db>::new(EVENT_SELECT);
     push_filters(&mut select, organization_id, query);
@@ -72,12 +86,14 @@ pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &EventQue
 }
 
 fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &EventQuery) {
-    sql.push(" WHERE e.organization_id = ").push_bind(organization_id);
+    sql.push(" WHERE e.organization_id = ")
+        .push_bind(organization_id);
     if let Some(event_type) = &query.event_type {
         sql.push(" AND e.type = ").push_bind(event_type.clone());
     }
     if let Some(object_type) = &query.object_type {
-        sql.push(" AND e.object_type = ").push_bind(object_type.clone());
+        sql.push(" AND e.object_type = ")
+            .push_bind(object_type.clone());
     }
     if let Some(object_id) = query.object_id {
         sql.push(" AND e.object_id = ").push_bind(object_id);

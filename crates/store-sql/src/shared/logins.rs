@@ -12,14 +12,20 @@ use super::{db, events, organizations, push_id_filter, Db};
 /// authentication a read on the hot path.
 const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
-pub(super) async fn create(pool: &Pool<Db>, actor: &Actor, new: &NewLogin, now: Timestamp) -> StoreResult<Login> {
+pub(super) async fn create(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    new: &NewLogin,
+    now: Timestamp,
+) -> StoreResult<Login> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM logins WHERE user_id = $1 AND type = $2")
-        .bind(new.user_id)
-        .bind(new.login_type.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM logins WHERE user_id = $1 AND type = $2")
+            .bind(new.user_id)
+            .bind(new.login_type.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
     let limit = new.login_type.limit();
     if existing >= limit {
         match new.login_type {
@@ -71,10 +77,17 @@ pub(super) async fn create(pool: &Pool<Db>, actor: &Actor, new: &NewLogin, now: 
     events::record(
         &mut tx,
         actor,
-        NewEvent::change(new.organization_id, "Login", "create", id, &login.user_email, json!({
-            "type": new.login_type.as_str(),
-            "name": new.name,
-        })),
+        NewEvent::change(
+            new.organization_id,
+            "Login",
+            "create",
+            id,
+            &login.user_email,
+            json!({
+                "type": new.login_type.as_str(),
+                "name": new.name,
+            }),
+        ),
         now,
     )
     .await
@@ -83,7 +96,11 @@ pub(super) async fn create(pool: &Pool<Db>, actor: &Actor, new: &NewLogin, now: 
     Ok(login)
 }
 
-pub(super) async fn authenticate(pool: &Pool<Db>, secret_hash: &[u8], now: Timestamp) -> StoreResult<Option<Principal>> {
+pub(super) async fn authenticate(
+    pool: &Pool<Db>,
+    secret_hash: &[u8],
+    now: Timestamp,
+) -> StoreResult<Option<Principal>> {
     let row: Option<LoginRow> = sqlx::query_as(&format!("{LOGIN_SELECT} WHERE l.secret_hash = $1"))
         .bind(secret_hash)
         .fetch_optional(pool)
@@ -97,13 +114,14 @@ pub(super) async fn authenticate(pool: &Pool<Db>, secret_hash: &[u8], now: Times
     if login.is_expired(organization.device_logins_expire_after, now) {
         return Ok(None);
     }
-    let member: Option<MemberRow> =
-        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"))
-            .bind(login.organization_id)
-            .bind(login.user_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(db)?;
+    let member: Option<MemberRow> = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"
+    ))
+    .bind(login.organization_id)
+    .bind(login.user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
     // A login outlives nothing: without a membership it authenticates no one.
     let Some(member) = member else {
         return Ok(None);
@@ -127,7 +145,12 @@ pub(super) async fn authenticate(pool: &Pool<Db>, secret_hash: &[u8], now: Times
     }))
 }
 
-pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login> {
+pub(super) async fn get(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+    id: i64,
+) -> StoreResult<Login> {
     sqlx::query_as::<_, LoginRow>(&format!(
         "{LOGIN_SELECT} WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3"
     ))
@@ -158,7 +181,11 @@ pub(super) async fn list(
     };
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM logins l");
     filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
     let mut select = QueryBuilder::<Db>::new(LOGIN_SELECT);
     filter(&mut select);
     select
@@ -168,7 +195,10 @@ pub(super) async fn list(
         .push_bind(page.offset);
     let rows: Vec<LoginRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
     Ok(Paged {
-        items: rows.into_iter().map(Login::try_from).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(Login::try_from)
+            .collect::<Result<_, _>>()?,
         total,
     })
 }

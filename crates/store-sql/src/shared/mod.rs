@@ -85,7 +85,10 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -111,19 +114,36 @@ impl Store for SqlStore {
         organizations::update(&self.pool, actor, id, patch, now).await
     }
 
-    async fn sign_in_candidate(&self, domain: &str, email: &Email) -> StoreResult<Option<SignInCandidate>> {
+    async fn sign_in_candidate(
+        &self,
+        domain: &str,
+        email: &Email,
+    ) -> StoreResult<Option<SignInCandidate>> {
         users::sign_in_candidate(&self.pool, domain, email).await
     }
 
-    async fn member_by_email(&self, organization_id: i64, email: &Email) -> StoreResult<Option<Member>> {
+    async fn member_by_email(
+        &self,
+        organization_id: i64,
+        email: &Email,
+    ) -> StoreResult<Option<Member>> {
         users::member_by_email(&self.pool, organization_id, email).await
     }
 
-    async fn create_login(&self, actor: &Actor, login: &NewLogin, now: Timestamp) -> StoreResult<Login> {
+    async fn create_login(
+        &self,
+        actor: &Actor,
+        login: &NewLogin,
+        now: Timestamp,
+    ) -> StoreResult<Login> {
         logins::create(&self.pool, actor, login, now).await
     }
 
-    async fn authenticate(&self, secret_hash: &[u8], now: Timestamp) -> StoreResult<Option<Principal>> {
+    async fn authenticate(
+        &self,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<Principal>> {
         logins::authenticate(&self.pool, secret_hash, now).await
     }
 
@@ -171,11 +191,20 @@ impl Store for SqlStore {
         users::update_current(&self.pool, actor, organization_id, user_id, change, now).await
     }
 
-    async fn list_places(&self, organization_id: i64, query: &PlaceQuery) -> StoreResult<Paged<Place>> {
+    async fn list_places(
+        &self,
+        organization_id: i64,
+        query: &PlaceQuery,
+    ) -> StoreResult<Paged<Place>> {
         places::list(&self.pool, organization_id, query).await
     }
 
-    async fn place(&self, organization_id: i64, id: i64, favorite_of: Option<i64>) -> StoreResult<Place> {
+    async fn place(
+        &self,
+        organization_id: i64,
+        id: i64,
+        favorite_of: Option<i64>,
+    ) -> StoreResult<Place> {
         places::get(&self.pool, organization_id, id, favorite_of).await
     }
 
@@ -200,7 +229,13 @@ impl Store for SqlStore {
         places::update(&self.pool, actor, organization_id, id, fields, now).await
     }
 
-    async fn delete_place(&self, actor: &Actor, organization_id: i64, id: i64, now: Timestamp) -> StoreResult<()> {
+    async fn delete_place(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         places::delete(&self.pool, actor, organization_id, id, now).await
     }
 
@@ -215,7 +250,11 @@ impl Store for SqlStore {
         places::set_favorite(&self.pool, organization_id, id, user_id, favorite, now).await
     }
 
-    async fn list_events(&self, organization_id: i64, query: &EventQuery) -> StoreResult<Paged<Event>> {
+    async fn list_events(
+        &self,
+        organization_id: i64,
+        query: &EventQuery,
+    ) -> StoreResult<Paged<Event>> {
         events::list(&self.pool, organization_id, query).await
     }
 }

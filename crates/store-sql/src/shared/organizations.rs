@@ -40,7 +40,11 @@ async fn get_in(tx: &mut Transaction<'_, Db>, id: i64) -> StoreResult<Organizati
     row.try_into()
 }
 
-pub(super) async fn bootstrap(pool: &Pool<Db>, request: &Bootstrap, now: Timestamp) -> StoreResult<Bootstrapped> {
+pub(super) async fn bootstrap(
+    pool: &Pool<Db>,
+    request: &Bootstrap,
+    now: Timestamp,
+) -> StoreResult<Bootstrapped> {
     let mut tx = pool.begin().await.map_err(db)?;
     let organization = &request.organization;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE domain = $1")
@@ -90,7 +94,13 @@ pub(super) async fn bootstrap(pool: &Pool<Db>, request: &Bootstrap, now: Timesta
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| if is_unique_violation(&e) { domain_taken() } else { db(e) })?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            domain_taken()
+        } else {
+            db(e)
+        }
+    })?;
 
     // The bootstrap owner may always sign in with a password.
     let flags = MemberFlags {
@@ -103,10 +113,17 @@ pub(super) async fn bootstrap(pool: &Pool<Db>, request: &Bootstrap, now: Timesta
     events::record(
         &mut tx,
         &actor,
-        NewEvent::change(organization_id, "Organization", "create", organization_id, &organization.name, json!({
-            "domain": organization.domain.as_str(),
-            "subscription": organization.subscription.as_str(),
-        })),
+        NewEvent::change(
+            organization_id,
+            "Organization",
+            "create",
+            organization_id,
+            &organization.name,
+            json!({
+                "domain": organization.domain.as_str(),
+                "subscription": organization.subscription.as_str(),
+            }),
+        ),
         now,
     )
     .await
@@ -114,9 +131,16 @@ pub(super) async fn bootstrap(pool: &Pool<Db>, request: &Bootstrap, now: Timesta
     events::record(
         &mut tx,
         &actor,
-        NewEvent::change(organization_id, "Member", "create", member_id, request.owner_email.as_str(), json!({
-            "role_id": "owner",
-        })),
+        NewEvent::change(
+            organization_id,
+            "Member",
+            "create",
+            member_id,
+            request.owner_email.as_str(),
+            json!({
+                "role_id": "owner",
+            }),
+        ),
         now,
     )
     .await
@@ -185,11 +209,17 @@ pub(super) async fn update(
         name: patch.name.clone().unwrap_or_else(|| old.name.clone()),
         logo: patch.logo.clone().unwrap_or_else(|| old.logo.clone()),
         address: patch.address.clone().unwrap_or_else(|| old.address.clone()),
-        description: patch.description.clone().unwrap_or_else(|| old.description.clone()),
+        description: patch
+            .description
+            .clone()
+            .unwrap_or_else(|| old.description.clone()),
         device_logins_expire_after: patch
             .device_logins_expire_after
             .unwrap_or(old.device_logins_expire_after),
-        time_zone: patch.time_zone.clone().unwrap_or_else(|| old.time_zone.clone()),
+        time_zone: patch
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| old.time_zone.clone()),
         subscription: patch.subscription.unwrap_or(old.subscription),
         ..old.clone()
     };
@@ -197,7 +227,12 @@ pub(super) async fn update(
     diff(&mut details, "name", &old.name, &new.name);
     diff(&mut details, "logo", &old.logo, &new.logo);
     diff(&mut details, "address", &old.address, &new.address);
-    diff(&mut details, "description", &old.description, &new.description);
+    diff(
+        &mut details,
+        "description",
+        &old.description,
+        &new.description,
+    );
     diff(
         &mut details,
         "device_logins_expire_after",
@@ -205,7 +240,12 @@ pub(super) async fn update(
         &new.device_logins_expire_after,
     );
     diff(&mut details, "time_zone", &old.time_zone, &new.time_zone);
-    diff(&mut details, "subscription", &old.subscription.as_str(), &new.subscription.as_str());
+    diff(
+        &mut details,
+        "subscription",
+        &old.subscription.as_str(),
+        &new.subscription.as_str(),
+    );
     if details.is_empty() {
         return Ok(());
     }
@@ -232,7 +272,14 @@ pub(super) async fn update(
     events::record(
         &mut tx,
         actor,
-        NewEvent::change(id, "Organization", "update", id, &new.name, Value::Object(details)),
+        NewEvent::change(
+            id,
+            "Organization",
+            "update",
+            id,
+            &new.name,
+            Value::Object(details),
+        ),
         now,
     )
     .await

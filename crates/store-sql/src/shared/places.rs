@@ -8,7 +8,11 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 use super::rows::{PlaceRow, PLACES_WITH_FAVORITES, PLACE_COLUMNS};
 use super::{db, events, like_pattern, push_id_filter, Db};
 
-pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &PlaceQuery) -> StoreResult<Paged<Place>> {
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    query: &PlaceQuery,
+) -> StoreResult<Paged<Place>> {
     let viewer = query.viewer_user_id.unwrap_or(0);
     let from_where = |sql: &mut QueryBuilder<'_, Db>| {
         sql.push(PLACES_WITH_FAVORITES)
@@ -31,7 +35,11 @@ pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &PlaceQue
     };
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
     from_where(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
 
     let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
     from_where(&mut select);
@@ -40,7 +48,9 @@ pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &PlaceQue
         PlaceSort::Name => " ORDER BY p.search, p.id",
         PlaceSort::NameDesc => " ORDER BY p.search DESC, p.id DESC",
         // Favorites first, the most recently marked first.
-        PlaceSort::Favorite => " ORDER BY CASE WHEN f.created_at IS NULL THEN 1 ELSE 0 END, f.created_at DESC, p.id",
+        PlaceSort::Favorite => {
+            " ORDER BY CASE WHEN f.created_at IS NULL THEN 1 ELSE 0 END, f.created_at DESC, p.id"
+        }
     });
     select
         .push(" LIMIT ")
@@ -50,12 +60,20 @@ pub(super) async fn list(pool: &Pool<Db>, organization_id: i64, query: &PlaceQue
     let rows: Vec<PlaceRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
     let with_favorite = query.viewer_user_id.is_some();
     Ok(Paged {
-        items: rows.into_iter().map(|row| row.into_place(with_favorite)).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| row.into_place(with_favorite))
+            .collect(),
         total,
     })
 }
 
-pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64, favorite_of: Option<i64>) -> StoreResult<Place> {
+pub(super) async fn get(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    id: i64,
+    favorite_of: Option<i64>,
+) -> StoreResult<Place> {
     let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
     push_one(&mut select, organization_id, id, favorite_of);
     let row: PlaceRow = select.build_query_as().fetch_one(pool).await.map_err(db)?;
@@ -65,7 +83,11 @@ pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64, favorite
 async fn get_in(tx: &mut Transaction<'_, Db>, organization_id: i64, id: i64) -> StoreResult<Place> {
     let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
     push_one(&mut select, organization_id, id, None);
-    let row: PlaceRow = select.build_query_as().fetch_one(&mut **tx).await.map_err(db)?;
+    let row: PlaceRow = select
+        .build_query_as()
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
     Ok(row.into_place(false))
 }
 
@@ -111,10 +133,17 @@ pub(super) async fn create(
     events::record(
         &mut tx,
         actor,
-        NewEvent::change(organization_id, "Place", "create", id, name, json!({
-            "name": name,
-            "address": address,
-        }))
+        NewEvent::change(
+            organization_id,
+            "Place",
+            "create",
+            id,
+            name,
+            json!({
+                "name": name,
+                "address": address,
+            }),
+        )
         .in_place(Some(id)),
         now,
     )
@@ -136,18 +165,32 @@ pub(super) async fn update(
     let old = get_in(&mut tx, organization_id, id).await?;
     let new = Place {
         name: fields.name.clone().unwrap_or_else(|| old.name.clone()),
-        address: fields.address.clone().unwrap_or_else(|| old.address.clone()),
-        description: fields.description.clone().unwrap_or_else(|| old.description.clone()),
+        address: fields
+            .address
+            .clone()
+            .unwrap_or_else(|| old.address.clone()),
+        description: fields
+            .description
+            .clone()
+            .unwrap_or_else(|| old.description.clone()),
         latitude: fields.latitude.unwrap_or(old.latitude),
         longitude: fields.longitude.unwrap_or(old.longitude),
         image: fields.image.clone().unwrap_or_else(|| old.image.clone()),
-        time_zone: fields.time_zone.clone().unwrap_or_else(|| old.time_zone.clone()),
+        time_zone: fields
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| old.time_zone.clone()),
         ..old.clone()
     };
     let mut details = Map::new();
     diff(&mut details, "name", &old.name, &new.name);
     diff(&mut details, "address", &old.address, &new.address);
-    diff(&mut details, "description", &old.description, &new.description);
+    diff(
+        &mut details,
+        "description",
+        &old.description,
+        &new.description,
+    );
     diff(&mut details, "latitude", &old.latitude, &new.latitude);
     diff(&mut details, "longitude", &old.longitude, &new.longitude);
     diff(&mut details, "image", &old.image, &new.image);
@@ -177,7 +220,15 @@ pub(super) async fn update(
     events::record(
         &mut tx,
         actor,
-        NewEvent::change(organization_id, "Place", "update", id, &new.name, Value::Object(details)).in_place(Some(id)),
+        NewEvent::change(
+            organization_id,
+            "Place",
+            "update",
+            id,
+            &new.name,
+            Value::Object(details),
+        )
+        .in_place(Some(id)),
         now,
     )
     .await
@@ -185,7 +236,13 @@ pub(super) async fn update(
     tx.commit().await.map_err(db)
 }
 
-pub(super) async fn delete(pool: &Pool<Db>, actor: &Actor, organization_id: i64, id: i64, now: Timestamp) -> StoreResult<()> {
+pub(super) async fn delete(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let place = get_in(&mut tx, organization_id, id).await?;
     sqlx::query("DELETE FROM favorites WHERE object_type = 'Place' AND object_id = $1")
@@ -202,7 +259,15 @@ pub(super) async fn delete(pool: &Pool<Db>, actor: &Actor, organization_id: i64,
     events::record(
         &mut tx,
         actor,
-        NewEvent::change(organization_id, "Place", "destroy", id, &place.name, json!({})).in_place(Some(id)),
+        NewEvent::change(
+            organization_id,
+            "Place",
+            "destroy",
+            id,
+            &place.name,
+            json!({}),
+        )
+        .in_place(Some(id)),
         now,
     )
     .await
@@ -229,9 +294,11 @@ pub(super) async fn set_favorite(
         .bind(id)
         .bind(now)
     } else {
-        sqlx::query("DELETE FROM favorites WHERE user_id = $1 AND object_type = 'Place' AND object_id = $2")
-            .bind(user_id)
-            .bind(id)
+        sqlx::query(
+            "DELETE FROM favorites WHERE user_id = $1 AND object_type = 'Place' AND object_id = $2",
+        )
+        .bind(user_id)
+        .bind(id)
     };
     statement.execute(&mut *tx).await.map_err(db)?;
     tx.commit().await.map_err(db)

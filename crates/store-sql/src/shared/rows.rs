@@ -37,10 +37,9 @@ impl TryFrom<OrganizationRow> for Organization {
             id: row.id,
             name: row.name,
             domain: row.domain,
-            subscription: row
-                .subscription
-                .parse::<Subscription>()
-                .map_err(|e| StoreError::Backend(format!("organization {}: subscription {e}", row.id)))?,
+            subscription: row.subscription.parse::<Subscription>().map_err(|e| {
+                StoreError::Backend(format!("organization {}: subscription {e}", row.id))
+            })?,
             address: row.address,
             description: row.description,
             logo: row.logo,

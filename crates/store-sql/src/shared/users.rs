@@ -1,6 +1,8 @@
 //! User profiles and the signed-in user's own changes.
 
-use gatehouse_domain::{Actor, Email, Member, NewEvent, SignInCandidate, Timestamp, User, UserChange};
+use gatehouse_domain::{
+    diff, Actor, Email, Member, NewEvent, SignInCandidate, Timestamp, User, UserChange,
+};
 use gatehouse_store::StoreResult;
 use serde_json::{json, Map, Value};
 use sqlx::Pool;
@@ -32,13 +34,14 @@ pub(super) async fn member_by_email(
     organization_id: i64,
     email: &Email,
 ) -> StoreResult<Option<Member>> {
-    let row: Option<MemberRow> =
-        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.organization_id = $1 AND u.email = $2"))
-            .bind(organization_id)
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await
-            .map_err(db)?;
+    let row: Option<MemberRow> = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND u.email = $2"
+    ))
+    .bind(organization_id)
+    .bind(email.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
     Ok(row.map(Member::from))
 }
 
@@ -82,12 +85,30 @@ pub(super) async fn update_current(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let (email, old_name): (String, String) = sqlx::query_as("SELECT email, name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
+    let old: UserRow = sqlx::query_as(
+        "SELECT id, email, name, image, locale, created_at, updated_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let old = User::from(old);
+    let (email, old_name) = (old.email.clone(), old.name.clone());
     let mut details = Map::new();
+    let image = change.image.clone().unwrap_or_else(|| old.image.clone());
+    let locale = change.locale.clone().unwrap_or_else(|| old.locale.clone());
+    if image != old.image || locale != old.locale {
+        sqlx::query("UPDATE users SET image = $1, locale = $2, updated_at = $3 WHERE id = $4")
+            .bind(&image)
+            .bind(&locale)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        diff(&mut details, "image", &old.image, &image);
+        diff(&mut details, "locale", &old.locale, &locale);
+    }
     if let Some(name) = change.name.as_deref().filter(|name| *name != old_name) {
         sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
             .bind(name)
@@ -118,11 +139,22 @@ pub(super) async fn update_current(
         details.insert("other_logins_signed_out".into(), json!(signed_out));
     }
     if !details.is_empty() {
-        let action = if change.password_hash.is_some() { "update_password" } else { "update" };
+        let action = if change.password_hash.is_some() {
+            "update_password"
+        } else {
+            "update"
+        };
         events::record(
             &mut tx,
             actor,
-            NewEvent::change(organization_id, "User", action, user_id, email, Value::Object(details)),
+            NewEvent::change(
+                organization_id,
+                "User",
+                action,
+                user_id,
+                email,
+                Value::Object(details),
+            ),
             now,
         )
         .await

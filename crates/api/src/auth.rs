@@ -1,0 +1,169 @@
+//! Credentials: random secrets stored as SHA-256 hashes, Argon2id
+//! passwords, and the middleware that authenticates and rate-limits every
+//! request once.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::rate_limit::RateKey;
+use crate::AppState;
+
+/// A new random secret (256 bits, hex) and the hash that is stored.
+pub fn new_secret() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    let hash = hash_secret(&secret);
+    (secret, hash)
+}
+
+/// Secrets carry 256 bits of entropy, so a fast hash is enough: nobody can
+/// guess one, and a leaked table reveals none. Lookup by hash is an index
+/// probe, so no secret is ever compared byte by byte.
+pub fn hash_secret(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// Argon2id with the crate's recommended parameters. CPU-heavy: run it off
+/// the async workers.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password hashing task failed: {e}")))?
+}
+
+/// A fixed hash to verify against when there is no user, so a sign-in for
+/// an unknown e-mail costs the same time as one with a wrong password.
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2l1bYbNw5PVFpMYl4FaPcsNQb9Hn8PsqJcSxbmtHiWQ";
+
+/// Constant-time verification (the argon2 crate compares in constant time).
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let stored = hash.as_deref().unwrap_or(DECOY_HASH);
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let valid = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        valid && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// What the `Authorization` header carried.
+enum Credential<'a> {
+    None,
+    Login(&'a str),
+    /// Any other scheme, or a malformed value (kisi-client sends the literal
+    /// `null` when signed out).
+    Unusable,
+}
+
+fn credential(request: &Request) -> Credential<'_> {
+    let Some(value) = request.headers().get(AUTHORIZATION) else {
+        return Credential::None;
+    };
+    let Ok(value) = value.to_str() else {
+        return Credential::Unusable;
+    };
+    match value.trim().split_once(' ') {
+        Some((scheme, secret))
+            if scheme.eq_ignore_ascii_case("KISI-LOGIN") && !secret.trim().is_empty() =>
+        {
+            Credential::Login(secret.trim())
+        }
+        _ => Credential::Unusable,
+    }
+}
+
+/// Authenticates the caller once per request and applies the rate limit:
+/// per user when signed in, per client address otherwise. Endpoints decide
+/// whether they need a caller (the `Auth` extractor); an invalid credential
+/// is only an anonymous caller here, so `POST /logins` can ignore it.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let principal = match credential(&request) {
+        Credential::Login(secret) => {
+            match state
+                .store
+                .authenticate(&hash_secret(secret), state.clock.now())
+                .await
+            {
+                Ok(principal) => principal.map(Arc::new),
+                Err(error) => return ApiError::from(error).into_response(),
+            }
+        }
+        Credential::None | Credential::Unusable => None,
+    };
+    let key = match &principal {
+        Some(principal) => RateKey::User(principal.login.user_id),
+        None => RateKey::Address(client_address(&request)),
+    };
+    if !state.rate_limiter.check(&key) {
+        return ApiError::RateLimited.into_response();
+    }
+    if let Some(principal) = principal {
+        request.extensions_mut().insert(principal);
+    }
+    next.run(request).await
+}
+
+fn client_address(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_random_and_only_hashes_are_kept() {
+        let (a, hash_a) = new_secret();
+        let (b, _) = new_secret();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64, "256 bits as hex");
+        assert_eq!(hash_a, hash_secret(&a));
+        assert_ne!(hash_a, a.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn passwords_round_trip_through_argon2id() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong horse".into(), Some(hash)).await);
+        assert!(
+            !verify_password("anything".into(), None).await,
+            "no user, no sign-in"
+        );
+        assert!(!verify_password("x".into(), Some("not a hash".into())).await);
+    }
+}

@@ -1,0 +1,126 @@
+//! The command line: `serve` and `bootstrap`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{commands, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "A self-hosted access-control server speaking the Kisi API"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create an organization and its owner (creates the database if needed).
+    Bootstrap(BootstrapArgs),
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for the embedded database, exports and the e-mail outbox.
+    #[arg(long, env = "GATEHOUSE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: `sqlite://<data-dir>/gatehouse.db`.
+    #[arg(long, env = "GATEHOUSE_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("gatehouse.db").display()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "GATEHOUSE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// On an empty database, create a sample organization and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
+    /// Requests per second per user (per address when signed out); 0 turns the limit off.
+    #[arg(long, env = "GATEHOUSE_RATE_LIMIT_PER_SECOND", default_value_t = 5)]
+    pub rate_limit_per_second: u32,
+    /// Requests a user may make at once before the per-second rate applies.
+    #[arg(long, env = "GATEHOUSE_RATE_LIMIT_BURST", default_value_t = 10)]
+    pub rate_limit_burst: u32,
+    /// Log format.
+    #[arg(long, env = "GATEHOUSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SubscriptionArg {
+    Organizations,
+    Standard,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The organization's display name.
+    #[arg(long)]
+    pub org_name: String,
+    /// The sign-in handle (`user.domain` of POST /logins), e.g. `acme`.
+    #[arg(long)]
+    pub org_domain: String,
+    /// The owner's e-mail address.
+    #[arg(long)]
+    pub owner_email: String,
+    /// The owner's name (default: the part of the e-mail before @).
+    #[arg(long)]
+    pub owner_name: Option<String>,
+    /// The owner's password (8 to 128 characters). Prefer the environment
+    /// variable: command lines are visible to other users of the machine.
+    #[arg(long, env = "GATEHOUSE_OWNER_PASSWORD", hide_env_values = true)]
+    pub owner_password: Option<String>,
+    /// The subscription, which decides which member flags are switches.
+    #[arg(long, value_enum, default_value_t = SubscriptionArg::Organizations)]
+    pub subscription: SubscriptionArg,
+    /// The organization's IANA time zone.
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => {
+            telemetry::init(matches!(args.log_format, LogFormat::Json));
+            commands::serve(args).await
+        }
+        Command::Bootstrap(args) => commands::bootstrap(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

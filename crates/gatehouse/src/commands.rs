@@ -1,0 +1,178 @@
+//! What each command does.
+
+use anyhow::{bail, Context};
+use gatehouse_api::auth::hash_password;
+use gatehouse_api::{Clock, SystemClock};
+use gatehouse_domain::org::check_time_zone;
+use gatehouse_domain::{
+    Actor, Bootstrap, Email, NewOrganization, OrgDomain, Password, PlaceFields, Subscription,
+};
+use gatehouse_store::Store;
+use rand::distributions::{Alphanumeric, DistString};
+
+use crate::cli::{BootstrapArgs, ServeArgs, SubscriptionArg};
+use crate::server::{self, Limits};
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    tracing::info!(backend = store.backend(), database = %gatehouse_store_sql::redact(&url), "database ready");
+    if store.organizations_count().await? == 0 {
+        if args.demo {
+            create_demo(&*store).await?;
+        } else {
+            println!(
+                "The database is empty. Create the first organization with:\n  \
+                 GATEHOUSE_OWNER_PASSWORD='choose-a-password' gatehouse bootstrap --org-name 'Acme' \
+                 --org-domain acme --owner-email you@example.com\n\
+                 or start with sample data: gatehouse serve --demo"
+            );
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    println!(
+        "gatehouse listening on http://{address}/ (API description: http://{address}/openapi.json)"
+    );
+    let limits = Limits {
+        per_second: args.rate_limit_per_second,
+        burst: args.rate_limit_burst,
+    };
+    server::serve(listener, store, limits, server::shutdown_signal()).await?;
+    Ok(())
+}
+
+pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
+    let Some(password) = args.owner_password.as_deref() else {
+        bail!("no owner password: set GATEHOUSE_OWNER_PASSWORD (or pass --owner-password); there is no default");
+    };
+    let password =
+        Password::parse(password).map_err(|e| anyhow::anyhow!("the owner password {e}"))?;
+    let domain =
+        OrgDomain::parse(&args.org_domain).map_err(|e| anyhow::anyhow!("--org-domain {e}"))?;
+    let email =
+        Email::parse(&args.owner_email).map_err(|e| anyhow::anyhow!("--owner-email {e}"))?;
+    check_time_zone(&args.time_zone).map_err(|e| anyhow::anyhow!("--time-zone {e}"))?;
+    let name = args.org_name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        bail!("--org-name must be 1 to 255 characters");
+    }
+    let subscription = match args.subscription {
+        SubscriptionArg::Organizations => Subscription::Organizations,
+        SubscriptionArg::Standard => Subscription::Standard,
+    };
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    let owner_name = args.owner_name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let request = Bootstrap {
+        organization: NewOrganization {
+            name: name.to_owned(),
+            domain,
+            subscription,
+            time_zone: args.time_zone,
+        },
+        owner_email: email,
+        owner_name,
+        owner_password_hash: hash_password(password.expose().to_owned()).await?,
+    };
+    let created = store
+        .bootstrap(&request, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            gatehouse_store::StoreError::Conflict {
+                field: "domain", ..
+            } => {
+                anyhow::anyhow!(
+                    "an organization with the domain {} already exists",
+                    request.organization.domain
+                )
+            }
+            other => anyhow::Error::new(other),
+        })?;
+    println!(
+        "Created organization {} (id {}, domain {}, subscription {}).",
+        created.organization.name,
+        created.organization.id,
+        created.organization.domain,
+        created.organization.subscription
+    );
+    println!(
+        "Owner: {} (user id {}).",
+        created.owner.user_email, created.owner.user_id
+    );
+    if created.owner_existed {
+        println!("That e-mail already had a user profile: it keeps its existing password.");
+    }
+    println!(
+        "Sign in with POST /logins {{\"login\":{{\"type\":\"api\"}},\"user\":{{\"domain\":\"{}\",\"email\":\"{}\",\"password\":\"...\"}}}}",
+        created.organization.domain, created.owner.user_email
+    );
+    Ok(())
+}
+
+/// A sample organization for trying gatehouse out, with a random password.
+async fn create_demo(store: &dyn Store) -> anyhow::Result<()> {
+    let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16);
+    let now = SystemClock.now();
+    let created = store
+        .bootstrap(
+            &Bootstrap {
+                organization: NewOrganization {
+                    name: "Demo Company".into(),
+                    domain: OrgDomain::parse("demo").map_err(anyhow::Error::msg)?,
+                    subscription: Subscription::Organizations,
+                    time_zone: "Europe/Berlin".into(),
+                },
+                owner_email: Email::parse("admin@demo.example").map_err(anyhow::Error::new)?,
+                owner_name: "Demo Admin".into(),
+                owner_password_hash: hash_password(password.clone()).await?,
+            },
+            now,
+        )
+        .await?;
+    let actor = Actor::Operator;
+    for (name, address, latitude, longitude) in [
+        (
+            "Headquarters",
+            "Friedrichstraße 68, 10117 Berlin",
+            52.5076,
+            13.3904,
+        ),
+        (
+            "Warehouse",
+            "Am Treptower Park 75, 12435 Berlin",
+            52.4930,
+            13.4620,
+        ),
+    ] {
+        let fields = PlaceFields {
+            name: Some(name.into()),
+            address: Some(address.into()),
+            latitude: Some(Some(latitude)),
+            longitude: Some(Some(longitude)),
+            time_zone: Some(Some("Europe/Berlin".into())),
+            ..PlaceFields::default()
+        };
+        store
+            .create_place(&actor, created.organization.id, &fields, now)
+            .await?;
+    }
+    println!("Demo organization created. Sign in with:");
+    println!("  domain:   demo");
+    println!("  e-mail:   admin@demo.example");
+    println!("  password: {password}");
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! The gatehouse server binary: command line, configuration, telemetry and
+//! the choice of storage backend. The HTTP API lives in `gatehouse-api`.
+
+pub mod cli;
+mod commands;
+pub mod server;
+mod telemetry;

@@ -1,0 +1,66 @@
+//! Serving the API on a listener until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use gatehouse_api::{AppState, RateLimiter};
+use gatehouse_store::Store;
+use tokio::net::TcpListener;
+
+/// Rate limit settings: Kisi's 5 per second per user, with a burst of 10.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_second: 5,
+            burst: 10,
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let rate_limiter = RateLimiter::new(limits.per_second, limits.burst);
+    rate_limiter.spawn_housekeeping();
+    let app = gatehouse_api::app(AppState::new(store, rate_limiter));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
