@@ -9,6 +9,9 @@
 //! Each store method is one transaction; nothing here is visible to the API
 //! except the [`gatehouse_store::Store`] trait.
 
+// `src/shared/` is compiled once per backend on purpose (see above).
+#![allow(clippy::duplicate_mod)]
+
 pub mod postgres;
 pub mod sqlite;
 #[cfg(any(test, feature = "test-support"))]

@@ -1,0 +1,10 @@
+//! The HTTP API, over a real socket, against both backends. One test
+//! binary (one link step); one module per area.
+
+mod helpers;
+
+mod conventions;
+mod kisi_client;
+mod logins;
+mod organization;
+mod places;
