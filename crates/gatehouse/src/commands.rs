@@ -31,6 +31,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let shutdown = server::shutdown_signal();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -42,7 +43,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         per_second: args.rate_limit_per_second,
         burst: args.rate_limit_burst,
     };
-    server::serve(listener, store, limits, server::shutdown_signal()).await?;
+    server::serve(listener, store, limits, shutdown).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod cli;
 mod conventions;
 mod kisi_client;
 mod logins;

@@ -1,0 +1,194 @@
+//! The real `gatehouse` binary: bootstrap, serve, demo, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use gatehouse_store_sql::test_support::TestDatabase;
+use serde_json::json;
+
+fn gatehouse() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    command
+        .env_remove("GATEHOUSE_OWNER_PASSWORD")
+        .env_remove("GATEHOUSE_DATABASE_URL");
+    command
+}
+
+/// Starts `gatehouse serve` on a free port; returns the child and its base URL.
+fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
+    let mut child = gatehouse()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gatehouse serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("stdout");
+        if let Some(rest) = line.strip_prefix("gatehouse listening on ") {
+            let base = rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+            return (child, base, printed);
+        }
+        printed.push(line);
+    }
+    panic!("gatehouse serve exited without listening: {printed:?}");
+}
+
+fn terminate(child: &mut Child) {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+async fn bootstrap_then_serve(database: TestDatabase) {
+    let url = database.url.clone();
+    let refused = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+        ])
+        .args(["--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "no password, no organization");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("GATEHOUSE_OWNER_PASSWORD"));
+
+    let bootstrap = |domain: &str| {
+        gatehouse()
+            .args([
+                "bootstrap",
+                "--org-name",
+                "Acme",
+                "--org-domain",
+                domain,
+                "--owner-email",
+                "Boss@Acme.io",
+            ])
+            .args([
+                "--database-url",
+                &url,
+                "--subscription",
+                "standard",
+                "--time-zone",
+                "Europe/Paris",
+            ])
+            .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+            .output()
+            .unwrap()
+    };
+    let created = bootstrap("acme");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created organization Acme"));
+    let again = bootstrap("acme");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let (mut child, base, _) = serve(&url, &[]);
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{base}/logins"))
+        .json(&json!({"login": {"type": "api"}, "user": {"domain": "acme", "email": "boss@acme.io", "password": "a good passphrase"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = login["secret"].as_str().expect("signed in");
+    let organization: serde_json::Value = http
+        .get(format!("{base}/organization"))
+        .header("Authorization", format!("KISI-LOGIN {secret}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(organization["subscription"], "standard");
+    assert_eq!(organization["time_zone"], "Europe/Paris");
+    terminate(&mut child);
+    database.remove().await;
+}
+
+#[tokio::test]
+async fn bootstrap_and_serve_on_sqlite() {
+    bootstrap_then_serve(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test]
+async fn bootstrap_and_serve_on_postgres() {
+    if let Some(database) = TestDatabase::postgres().await {
+        bootstrap_then_serve(database).await;
+    }
+}
+
+#[tokio::test]
+async fn demo_prints_working_sign_in_details() {
+    let database = TestDatabase::sqlite();
+    let (mut child, base, printed) = serve(&database.url, &["--demo"]);
+    let field = |name: &str| {
+        printed
+            .iter()
+            .find_map(|line| line.trim().strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("{name} in {printed:?}"))
+    };
+    let (domain, email, password) = (field("domain:"), field("e-mail:"), field("password:"));
+    assert!(password.len() >= 16, "a random password");
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{base}/logins"))
+        .json(&json!({"login": {"type": "api"}, "user": {"domain": domain, "email": email, "password": password}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = login["secret"]
+        .as_str()
+        .expect("the printed details sign in");
+    let places = http
+        .get(format!("{base}/places"))
+        .header("Authorization", format!("KISI-LOGIN {secret}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(places.headers()["x-collection-range"], "0-49/2");
+    terminate(&mut child);
+
+    // A second start on the same database keeps the data and creates nothing.
+    let (mut child, _, printed) = serve(&database.url, &["--demo"]);
+    assert!(
+        !printed.iter().any(|line| line.contains("password:")),
+        "{printed:?}"
+    );
+    terminate(&mut child);
+    database.remove().await;
+}
