@@ -14,7 +14,8 @@ fn gatehouse() -> Command {
     command
 }
 
-/// Starts `gatehouse serve` on a free port; returns the child and its base URL.
+/// Starts `gatehouse serve` on a free port; returns the child, its base URL
+/// and what it printed before listening.
 fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
     let mut child = gatehouse()
         .args([
@@ -67,6 +68,120 @@ async fn signed_in_get(
     password: &str,
     path: &str,
 ) -> reqwest::Response {
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{base}/logins"))
+        .json(&json!({"login": {"type": "api"}, "user": {"domain": domain, "email": email, "password": password}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = login["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("signed in: {login}"));
+    http.get(format!("{base}{path}"))
+        .header("Authorization", format!("KISI-LOGIN {secret}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn bootstrap_then_serve(database: TestDatabase) {
+    let url = database.url.clone();
+    let refused = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+        ])
+        .args(["--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "no password, no organization");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("GATEHOUSE_OWNER_PASSWORD"));
+
+    let bootstrap = |domain: &str| {
+        gatehouse()
+            .args([
+                "bootstrap",
+                "--org-name",
+                "Acme",
+                "--org-domain",
+                domain,
+                "--owner-email",
+                "Boss@Acme.io",
+            ])
+            .args([
+                "--database-url",
+                &url,
+                "--subscription",
+                "standard",
+                "--time-zone",
+                "Europe/Paris",
+            ])
+            .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+            .output()
+            .unwrap()
+    };
+    let created = bootstrap("acme");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created organization Acme"));
+    let again = bootstrap("acme");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let (mut child, base, _) = serve(&url, &[]);
+    let organization: serde_json::Value = signed_in_get(
+        &base,
+        "acme",
+        "boss@acme.io",
+        "a good passphrase",
+        "/organization",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(organization["subscription"], "standard");
+    assert_eq!(organization["time_zone"], "Europe/Paris");
+    terminate(&mut child);
+    database.remove().await;
+}
+
+#[tokio::test]
+async fn bootstrap_and_serve_on_sqlite() {
+    bootstrap_then_serve(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test]
+async fn bootstrap_and_serve_on_postgres() {
+    if let Some(database) = TestDatabase::postgres().await {
+        bootstrap_then_serve(database).await;
+    }
+}
+
+#[tokio::test]
+async fn demo_prints_working_sign_in_details() {
+    let database = TestDatabase::sqlite();
+    let (mut child, base, printed) = serve(&database.url, &["--demo"]);
+    let field = |name: &str| {
+        printed
+            .iter()
+            .find_map(|line| line.trim().strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("{name} in {printed:?}"))
+    };
+    let (domain, email, password) = (field("domain:"), field("e-mail:"), field("password:"));
+    assert!(password.len() >= 16, "a random password");
     let places = signed_in_get(&base, &domain, &email, &password, "/places").await;
     assert_eq!(places.headers()["x-collection-range"], "0-49/2");
     terminate(&mut child);
