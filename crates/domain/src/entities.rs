@@ -110,7 +110,12 @@ pub struct Member {
     /// A flat JSON object, stored as text.
     pub metadata: String,
     pub flags: MemberFlags,
+    /// The highest type the member holds anywhere (its `role_id`).
     pub member_type: MemberType,
+    /// Group role assignments held directly (Kisi's deprecated `shares_count`).
+    pub shares_count: i64,
+    /// Whether the user has set a password (Kisi's `confirmed`).
+    pub confirmed: bool,
     pub last_accessed_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -199,11 +204,18 @@ pub struct Principal {
     pub login: Login,
     pub member: Member,
     pub organization: Organization,
+    pub authority: crate::Authority,
 }
 
 impl Principal {
+    /// The caller's highest type anywhere in the organization.
     pub fn member_type(&self) -> MemberType {
         self.member.member_type
+    }
+
+    /// The caller's type where `scope` lies.
+    pub fn type_in(&self, scope: crate::Scope, now: Timestamp) -> MemberType {
+        self.authority.type_in(scope, now)
     }
 
     pub fn actor(&self) -> Actor {

@@ -3,16 +3,22 @@
 //!
 //! Nothing here performs I/O or reads a clock; time arrives as a parameter.
 
+pub mod authority;
 pub mod email;
 pub mod entities;
 pub mod errors;
+pub mod groups;
+pub mod members;
 pub mod org;
 pub mod password;
 pub mod roles;
 
+pub use authority::{Authority, Grant, Managed, Scope};
 pub use email::Email;
 pub use entities::*;
 pub use errors::FieldErrors;
+pub use groups::*;
+pub use members::{FlagsPatch, MemberPatch, NewMember};
 pub use org::{OrgDomain, Subscription};
 pub use password::Password;
 pub use roles::{MemberType, Permission, Role};

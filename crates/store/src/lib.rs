@@ -15,9 +15,16 @@ use gatehouse_domain::{
     Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
     OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
 };
+use gatehouse_domain::{
+    Authority, Group, GroupFields, MemberPatch, NewMember, NewRoleAssignment, PurgeReport,
+    RoleAssignment, RoleAssignmentPatch, Team, TeamMembership,
+};
 
 pub use error::{StoreError, StoreResult};
-pub use query::{EventQuery, Page, Paged, PlaceQuery, PlaceSort};
+pub use query::{
+    EventQuery, GroupQuery, MemberQuery, MemberSort, NameSort, Page, Paged, PlaceQuery, PlaceSort,
+    RoleAssignmentQuery, TeamMembershipQuery, TeamQuery, Visibility,
+};
 
 /// The whole persistence surface of gatehouse. Object-safe, so the server
 /// holds an `Arc<dyn Store>` chosen at start-up from the database URL.
@@ -148,6 +155,168 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         user_id: i64,
         favorite: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Members and users.
+
+    async fn list_members(
+        &self,
+        organization_id: i64,
+        query: &MemberQuery,
+    ) -> StoreResult<Paged<Member>>;
+    async fn member(&self, organization_id: i64, id: i64) -> StoreResult<Member>;
+    async fn member_of_user(&self, organization_id: i64, user_id: i64) -> StoreResult<Member>;
+    /// Adds a member by e-mail: an unknown e-mail creates the user profile,
+    /// a known one (any letter case) links to it; a second membership of the
+    /// same user is `Conflict("email")`.
+    async fn create_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        member: &NewMember,
+        now: Timestamp,
+    ) -> StoreResult<Member>;
+    async fn update_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &MemberPatch,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Removes the membership with its role assignments, team memberships and
+    /// logins in this organization; the user profile stays.
+    async fn delete_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The roles a user holds in an organization, directly and through teams.
+    async fn authority(&self, organization_id: i64, user_id: i64) -> StoreResult<Authority>;
+    /// Deletes a user profile with every membership, login and assignment
+    /// (an operator action, never reachable through the API).
+    async fn purge_user(&self, email: &Email, now: Timestamp) -> StoreResult<PurgeReport>;
+
+    // Groups.
+
+    async fn list_groups(
+        &self,
+        organization_id: i64,
+        query: &GroupQuery,
+    ) -> StoreResult<Paged<Group>>;
+    async fn group(&self, organization_id: i64, id: i64) -> StoreResult<Group>;
+    /// `Conflict("place_id")` when the place is not in the organization.
+    async fn create_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        fields: &GroupFields,
+        now: Timestamp,
+    ) -> StoreResult<Group>;
+    async fn update_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        fields: &GroupFields,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Deletes the group and every role assignment on it.
+    async fn delete_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Role assignments.
+
+    async fn list_role_assignments(
+        &self,
+        organization_id: i64,
+        query: &RoleAssignmentQuery,
+    ) -> StoreResult<Paged<RoleAssignment>>;
+    async fn role_assignment(&self, organization_id: i64, id: i64) -> StoreResult<RoleAssignment>;
+    /// Grants a role. An e-mail assignee gets a user and a member when
+    /// missing. `Conflict("applies_to_id")` for a scope outside the
+    /// organization, `Conflict("assignee_id")` for an unknown assignee,
+    /// `Conflict("role_id")` when the assignee already holds a role there.
+    async fn create_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        assignment: &NewRoleAssignment,
+        now: Timestamp,
+    ) -> StoreResult<RoleAssignment>;
+    async fn update_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &RoleAssignmentPatch,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn delete_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Teams.
+
+    async fn list_teams(&self, organization_id: i64, query: &TeamQuery)
+        -> StoreResult<Paged<Team>>;
+    async fn team(&self, organization_id: i64, id: i64) -> StoreResult<Team>;
+    async fn create_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<Team>;
+    async fn update_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Deletes the team, its memberships and every role assignment to or on it.
+    async fn delete_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn list_team_memberships(
+        &self,
+        organization_id: i64,
+        query: &TeamMembershipQuery,
+    ) -> StoreResult<Paged<TeamMembership>>;
+    async fn team_membership(&self, organization_id: i64, id: i64) -> StoreResult<TeamMembership>;
+    /// `Conflict("member_id")` when the user is not a member of the
+    /// organization or already in the team.
+    async fn create_team_membership(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        team_id: i64,
+        user_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<TeamMembership>;
+    async fn delete_team_membership(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
         now: Timestamp,
     ) -> StoreResult<()>;
 

@@ -76,3 +76,100 @@ pub struct EventQuery {
     pub until: Option<Timestamp>,
     pub page: Page,
 }
+
+/// Limits a list to what a caller below organization level may see:
+/// themselves, and what lies in the scopes they manage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Visibility {
+    pub user_id: i64,
+    pub managed: gatehouse_domain::Managed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemberSort {
+    #[default]
+    Id,
+    Name,
+    NameDesc,
+    /// Never-unlocked first, then oldest to newest last access.
+    Unlock,
+    UnlockDesc,
+    /// Suspended first.
+    AccessEnabled,
+    AccessEnabledDesc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberQuery {
+    /// Member ids, or user ids when `ids_are_users` (for `/users`).
+    pub ids: Option<Vec<i64>>,
+    pub ids_are_users: bool,
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+    /// Members with a role in this place (or one of its groups).
+    pub place_id: Option<i64>,
+    /// Members with a role on this group.
+    pub group_id: Option<i64>,
+    /// Case-insensitive substring of the name, e-mail or notes.
+    pub query: Option<String>,
+    /// `None`: the whole organization.
+    pub visible_to: Option<Visibility>,
+    pub sort: MemberSort,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameSort {
+    #[default]
+    Id,
+    Name,
+    NameDesc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupQuery {
+    pub ids: Option<Vec<i64>>,
+    pub query: Option<String>,
+    /// `Some(None)`: organization-wide groups only; `Some(Some(p))`: place p.
+    pub place_id: Option<Option<i64>>,
+    /// Only groups placed in some place (`scope=place`).
+    pub placed_only: bool,
+    /// `None`: every group; otherwise the groups a caller may see.
+    pub visible_to: Option<Visibility>,
+    pub sort: NameSort,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RoleAssignmentQuery {
+    pub ids: Option<Vec<i64>>,
+    /// Case-insensitive substring of the user's e-mail or name.
+    pub query: Option<String>,
+    pub role_ids: Option<Vec<String>>,
+    pub assignee: Option<(gatehouse_domain::AssigneeType, i64)>,
+    /// `applies_to_type` and `applies_to_id`.
+    pub applies_to: Option<(String, i64)>,
+    /// Assignments whose scope lies in this place.
+    pub place_id: Option<i64>,
+    /// `None`: all; otherwise what the caller may see.
+    pub visible_to: Option<Visibility>,
+    /// Sort by the user's name (`sort=user.name`).
+    pub sort: NameSort,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamQuery {
+    pub ids: Option<Vec<i64>>,
+    pub query: Option<String>,
+    pub sort: NameSort,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamMembershipQuery {
+    pub ids: Option<Vec<i64>>,
+    pub team_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub page: Page,
+}

@@ -138,10 +138,12 @@ pub(super) async fn authenticate(
             .map_err(db)?;
         login.last_used_at = Some(now);
     }
+    let authority = super::members::authority(pool, login.organization_id, login.user_id).await?;
     Ok(Some(Principal {
         login,
         member: Member::from(member),
         organization,
+        authority,
     }))
 }
 

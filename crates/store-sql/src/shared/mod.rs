@@ -8,17 +8,29 @@ use gatehouse_domain::{
     Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
     OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
 };
-use gatehouse_store::{EventQuery, Page, Paged, PlaceQuery, Store, StoreError, StoreResult};
+use gatehouse_domain::{
+    Authority, Group, GroupFields, MemberPatch, NewMember, NewRoleAssignment, PurgeReport,
+    RoleAssignment, RoleAssignmentPatch, Team, TeamMembership,
+};
+use gatehouse_store::{
+    EventQuery, GroupQuery, MemberQuery, Page, Paged, PlaceQuery, RoleAssignmentQuery, Store,
+    StoreError, StoreResult, TeamMembershipQuery, TeamQuery,
+};
 use sqlx::Pool;
 
 use super::Db;
 
 mod events;
+mod groups;
 mod logins;
+mod members;
 mod organizations;
 mod places;
+mod role_assignments;
 mod rows;
+mod teams;
 mod users;
+mod visibility;
 
 pub struct SqlStore {
     pool: Pool<Db>,
@@ -51,16 +63,8 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 /// `AND column IN (...)`; an empty list matches nothing.
 fn push_id_filter(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, ids: &[i64]) {
-    if ids.is_empty() {
-        sql.push(" AND 1 = 0");
-        return;
-    }
-    sql.push(format!(" AND {column} IN ("));
-    let mut list = sql.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    list.push_unseparated(")");
+    sql.push(" AND ");
+    visibility::push_in(sql, column, ids);
 }
 
 /// Escapes a user's search text for `LIKE ... ESCAPE '\'` and lower-cases it
@@ -248,6 +252,223 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         places::set_favorite(&self.pool, organization_id, id, user_id, favorite, now).await
+    }
+
+    async fn list_members(
+        &self,
+        organization_id: i64,
+        query: &MemberQuery,
+    ) -> StoreResult<Paged<Member>> {
+        members::list(&self.pool, organization_id, query).await
+    }
+
+    async fn member(&self, organization_id: i64, id: i64) -> StoreResult<Member> {
+        members::get(&self.pool, organization_id, id).await
+    }
+
+    async fn member_of_user(&self, organization_id: i64, user_id: i64) -> StoreResult<Member> {
+        members::of_user(&self.pool, organization_id, user_id).await
+    }
+
+    async fn create_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        member: &NewMember,
+        now: Timestamp,
+    ) -> StoreResult<Member> {
+        members::create(&self.pool, actor, organization_id, member, now).await
+    }
+
+    async fn update_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &MemberPatch,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        members::update(&self.pool, actor, organization_id, id, patch, now).await
+    }
+
+    async fn delete_member(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        members::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn authority(&self, organization_id: i64, user_id: i64) -> StoreResult<Authority> {
+        members::authority(&self.pool, organization_id, user_id).await
+    }
+
+    async fn purge_user(&self, email: &Email, now: Timestamp) -> StoreResult<PurgeReport> {
+        members::purge_user(&self.pool, email, now).await
+    }
+
+    async fn list_groups(
+        &self,
+        organization_id: i64,
+        query: &GroupQuery,
+    ) -> StoreResult<Paged<Group>> {
+        groups::list(&self.pool, organization_id, query).await
+    }
+
+    async fn group(&self, organization_id: i64, id: i64) -> StoreResult<Group> {
+        groups::get(&self.pool, organization_id, id).await
+    }
+
+    async fn create_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        fields: &GroupFields,
+        now: Timestamp,
+    ) -> StoreResult<Group> {
+        groups::create(&self.pool, actor, organization_id, fields, now).await
+    }
+
+    async fn update_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        fields: &GroupFields,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        groups::update(&self.pool, actor, organization_id, id, fields, now).await
+    }
+
+    async fn delete_group(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        groups::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_role_assignments(
+        &self,
+        organization_id: i64,
+        query: &RoleAssignmentQuery,
+    ) -> StoreResult<Paged<RoleAssignment>> {
+        role_assignments::list(&self.pool, organization_id, query).await
+    }
+
+    async fn role_assignment(&self, organization_id: i64, id: i64) -> StoreResult<RoleAssignment> {
+        role_assignments::get(&self.pool, organization_id, id).await
+    }
+
+    async fn create_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        assignment: &NewRoleAssignment,
+        now: Timestamp,
+    ) -> StoreResult<RoleAssignment> {
+        role_assignments::create(&self.pool, actor, organization_id, assignment, now).await
+    }
+
+    async fn update_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &RoleAssignmentPatch,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        role_assignments::update(&self.pool, actor, organization_id, id, patch, now).await
+    }
+
+    async fn delete_role_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        role_assignments::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_teams(
+        &self,
+        organization_id: i64,
+        query: &TeamQuery,
+    ) -> StoreResult<Paged<Team>> {
+        teams::list(&self.pool, organization_id, query).await
+    }
+
+    async fn team(&self, organization_id: i64, id: i64) -> StoreResult<Team> {
+        teams::get(&self.pool, organization_id, id).await
+    }
+
+    async fn create_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<Team> {
+        teams::create(&self.pool, actor, organization_id, name, now).await
+    }
+
+    async fn update_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        teams::update(&self.pool, actor, organization_id, id, name, now).await
+    }
+
+    async fn delete_team(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        teams::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_team_memberships(
+        &self,
+        organization_id: i64,
+        query: &TeamMembershipQuery,
+    ) -> StoreResult<Paged<TeamMembership>> {
+        teams::list_memberships(&self.pool, organization_id, query).await
+    }
+
+    async fn team_membership(&self, organization_id: i64, id: i64) -> StoreResult<TeamMembership> {
+        teams::membership(&self.pool, organization_id, id).await
+    }
+
+    async fn create_team_membership(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        team_id: i64,
+        user_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<TeamMembership> {
+        teams::create_membership(&self.pool, actor, organization_id, team_id, user_id, now).await
+    }
+
+    async fn delete_team_membership(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        teams::delete_membership(&self.pool, actor, organization_id, id, now).await
     }
 
     async fn list_events(

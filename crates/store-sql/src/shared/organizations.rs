@@ -107,7 +107,12 @@ pub(super) async fn bootstrap(
         password_flow_enabled: true,
         ..MemberFlags::defaults(organization.subscription)
     };
-    let member_id = insert_member(&mut tx, organization_id, user_id, flags, now).await?;
+    let search = gatehouse_domain::members::member_search_text(
+        &request.owner_name,
+        request.owner_email.as_str(),
+        None,
+    );
+    let member_id = insert_member(&mut tx, organization_id, user_id, flags, &search, now).await?;
 
     let actor = Actor::Operator;
     events::record(
@@ -164,20 +169,22 @@ fn domain_taken() -> StoreError {
     StoreError::conflict("domain", "has already been taken")
 }
 
-pub(super) async fn insert_member(
+async fn insert_member(
     tx: &mut Transaction<'_, Db>,
     organization_id: i64,
     user_id: i64,
     flags: MemberFlags,
+    search: &str,
     now: Timestamp,
 ) -> StoreResult<i64> {
     sqlx::query_scalar(
-        "INSERT INTO members (organization_id, user_id, access_enabled, password_flow_enabled, \
+        "INSERT INTO members (organization_id, user_id, search, access_enabled, password_flow_enabled, \
          link_enabled, app_enabled, card_enabled, cards_without_activation_enabled, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
     .bind(organization_id)
     .bind(user_id)
+    .bind(search)
     .bind(flags.access_enabled)
     .bind(flags.password_flow_enabled)
     .bind(flags.link_enabled)

@@ -2,8 +2,9 @@
 //! carry no sqlx derives; these do.
 
 use gatehouse_domain::{
-    Event, Login, LoginType, Member, MemberFlags, MemberType, Organization, Place, Subscription,
-    Timestamp, User,
+    AssigneeType, Event, Group, GroupRestrictions, Login, LoginType, Member, MemberFlags,
+    MemberType, Organization, Place, Role, RoleAssignment, Scope, Subscription, Team,
+    TeamMembership, Timestamp, User,
 };
 use gatehouse_store::StoreError;
 
@@ -78,13 +79,46 @@ impl From<UserRow> for User {
     }
 }
 
-pub(super) const MEMBER_SELECT: &str = "SELECT m.id, m.organization_id, m.user_id, \
-    u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
-    COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
-    m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
-    m.cards_without_activation_enabled, m.last_accessed_at, m.created_at, m.updated_at, \
-    o.owner_user_id \
-    FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id";
+/// The role assignments of member `m`'s user in its organization, directly
+/// or through a team, as a SQL condition on the alias `ra`.
+macro_rules! held_by_member {
+    () => {
+        "ra.organization_id = m.organization_id AND ((ra.assignee_type = 'User' AND ra.assignee_id = m.user_id) \
+         OR (ra.assignee_type = 'Team' AND ra.assignee_id IN \
+         (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = m.user_id)))"
+    };
+}
+pub(super) use held_by_member;
+
+pub(super) const MEMBERS_FROM: &str =
+    " FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id";
+
+macro_rules! member_columns {
+    () => {
+        concat!(
+            "SELECT m.id, m.organization_id, m.user_id, \
+            u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
+            COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
+            m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
+            m.cards_without_activation_enabled, m.last_accessed_at, m.created_at, m.updated_at, \
+            o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
+            (SELECT COUNT(*) FROM role_assignments ra WHERE ra.organization_id = m.organization_id \
+              AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id AND ra.applies_to_type = 'Group') AS shares_count, \
+            (SELECT CAST(MAX(CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
+              WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END) AS BIGINT) \
+              FROM role_assignments ra WHERE ",
+            held_by_member!(),
+            ") AS role_rank"
+        )
+    };
+}
+
+pub(super) const MEMBER_COLUMNS: &str = member_columns!();
+
+pub(super) const MEMBER_SELECT: &str = concat!(
+    member_columns!(),
+    " FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id"
+);
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MemberRow {
@@ -107,6 +141,9 @@ pub(super) struct MemberRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     owner_user_id: Option<i64>,
+    confirmed: bool,
+    shares_count: i64,
+    role_rank: Option<i64>,
 }
 
 impl From<MemberRow> for Member {
@@ -114,7 +151,11 @@ impl From<MemberRow> for Member {
         let member_type = if row.owner_user_id == Some(row.user_id) {
             MemberType::Owner
         } else {
-            MemberType::Basic
+            match row.role_rank {
+                Some(3) => MemberType::Administrator,
+                Some(2) => MemberType::Manager,
+                _ => MemberType::Basic,
+            }
         };
         Member {
             id: row.id,
@@ -135,6 +176,8 @@ impl From<MemberRow> for Member {
                 cards_without_activation_enabled: row.cards_without_activation_enabled,
             },
             member_type,
+            shares_count: row.shares_count,
+            confirmed: row.confirmed,
             last_accessed_at: row.last_accessed_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -296,6 +339,215 @@ impl From<EventRow> for Event {
             message: row.message,
             details: row.details,
             created_at: row.created_at,
+        }
+    }
+}
+
+pub(super) const GROUP_SELECT: &str = "SELECT g.id, g.organization_id, g.place_id, p.name AS place_name, \
+    g.name, g.description, g.login_enabled, g.geofence_restriction_enabled, \
+    g.geofence_restriction_radius, g.primary_device_restriction_enabled, \
+    g.managed_device_restriction_enabled, g.reader_restriction_enabled, g.time_restriction_enabled, \
+    g.tap_to_access_restriction_enabled, g.time_restriction_time_zone, \
+    (SELECT COUNT(DISTINCT ra.assignee_id) FROM role_assignments ra WHERE ra.applies_to_type = 'Group' \
+      AND ra.applies_to_id = g.id AND ra.assignee_type = 'User') AS users_count, \
+    g.created_at, g.updated_at \
+    FROM groups g LEFT JOIN places p ON p.id = g.place_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GroupRow {
+    id: i64,
+    organization_id: i64,
+    place_id: Option<i64>,
+    place_name: Option<String>,
+    name: String,
+    description: Option<String>,
+    login_enabled: bool,
+    geofence_restriction_enabled: bool,
+    geofence_restriction_radius: f64,
+    primary_device_restriction_enabled: bool,
+    managed_device_restriction_enabled: bool,
+    reader_restriction_enabled: bool,
+    time_restriction_enabled: bool,
+    tap_to_access_restriction_enabled: bool,
+    time_restriction_time_zone: Option<String>,
+    users_count: i64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<GroupRow> for Group {
+    fn from(row: GroupRow) -> Self {
+        Group {
+            id: row.id,
+            organization_id: row.organization_id,
+            place_id: row.place_id,
+            place_name: row.place_name,
+            name: row.name,
+            description: row.description,
+            restrictions: GroupRestrictions {
+                login_enabled: row.login_enabled,
+                geofence: row.geofence_restriction_enabled,
+                primary_device: row.primary_device_restriction_enabled,
+                managed_device: row.managed_device_restriction_enabled,
+                reader: row.reader_restriction_enabled,
+                time: row.time_restriction_enabled,
+                tap_to_access: row.tap_to_access_restriction_enabled,
+            },
+            geofence_restriction_radius: row.geofence_restriction_radius,
+            time_restriction_time_zone: row.time_restriction_time_zone,
+            users_count: row.users_count,
+            // Doors arrive with their own feature; until then a group has none.
+            locks_count: 0,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub(super) const ROLE_ASSIGNMENT_SELECT: &str = "SELECT ra.id, ra.organization_id, ra.role_id, \
+    ra.applies_to_type, ra.applies_to_id, ra.place_id, \
+    COALESCE(sp.name, sg.name, st.name, o.name) AS scope_name, o.domain AS organization_domain, \
+    ra.assignee_type, ra.assignee_id, COALESCE(m.name, u.name, ateam.name, '') AS assignee_name, \
+    u.email AS assignee_email, m.id AS member_id, ra.notify, ra.valid_from, ra.valid_until, \
+    ra.created_by_id, ra.created_at, ra.updated_at \
+    FROM role_assignments ra \
+    JOIN organizations o ON o.id = ra.organization_id \
+    LEFT JOIN places sp ON ra.applies_to_type = 'Place' AND sp.id = ra.applies_to_id \
+    LEFT JOIN groups sg ON ra.applies_to_type = 'Group' AND sg.id = ra.applies_to_id \
+    LEFT JOIN teams st ON ra.applies_to_type = 'Team' AND st.id = ra.applies_to_id \
+    LEFT JOIN users u ON ra.assignee_type = 'User' AND u.id = ra.assignee_id \
+    LEFT JOIN members m ON m.user_id = u.id AND m.organization_id = ra.organization_id \
+    LEFT JOIN teams ateam ON ra.assignee_type = 'Team' AND ateam.id = ra.assignee_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RoleAssignmentRow {
+    id: i64,
+    organization_id: i64,
+    role_id: String,
+    applies_to_type: String,
+    applies_to_id: i64,
+    place_id: Option<i64>,
+    scope_name: String,
+    organization_domain: String,
+    assignee_type: String,
+    assignee_id: i64,
+    assignee_name: String,
+    assignee_email: Option<String>,
+    member_id: Option<i64>,
+    notify: bool,
+    valid_from: Option<Timestamp>,
+    valid_until: Option<Timestamp>,
+    created_by_id: Option<i64>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+pub(super) fn scope_of(
+    applies_to_type: &str,
+    applies_to_id: i64,
+    place_id: Option<i64>,
+) -> Result<Scope, StoreError> {
+    match applies_to_type {
+        "Organization" => Ok(Scope::Organization),
+        "Place" => Ok(Scope::Place(applies_to_id)),
+        "Group" => Ok(Scope::Group {
+            id: applies_to_id,
+            place_id,
+        }),
+        "Team" => Ok(Scope::Team(applies_to_id)),
+        other => Err(StoreError::Backend(format!(
+            "unknown applies_to_type {other}"
+        ))),
+    }
+}
+
+impl TryFrom<RoleAssignmentRow> for RoleAssignment {
+    type Error = StoreError;
+
+    fn try_from(row: RoleAssignmentRow) -> Result<Self, StoreError> {
+        Ok(RoleAssignment {
+            id: row.id,
+            organization_id: row.organization_id,
+            role: row
+                .role_id
+                .parse::<Role>()
+                .map_err(|e| StoreError::Backend(format!("role assignment {}: {e}", row.id)))?,
+            scope: scope_of(&row.applies_to_type, row.applies_to_id, row.place_id)?,
+            scope_name: row.scope_name,
+            organization_domain: row.organization_domain,
+            assignee_type: match row.assignee_type.as_str() {
+                "Team" => AssigneeType::Team,
+                _ => AssigneeType::User,
+            },
+            assignee_id: row.assignee_id,
+            assignee_name: row.assignee_name,
+            assignee_email: row.assignee_email,
+            member_id: row.member_id,
+            notify: row.notify,
+            valid_from: row.valid_from,
+            valid_until: row.valid_until,
+            created_by_id: row.created_by_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(super) const TEAM_SELECT: &str =
+    "SELECT t.id, t.organization_id, t.name, t.created_at, t.updated_at FROM teams t";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TeamRow {
+    id: i64,
+    organization_id: i64,
+    name: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<TeamRow> for Team {
+    fn from(row: TeamRow) -> Self {
+        Team {
+            id: row.id,
+            organization_id: row.organization_id,
+            name: row.name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub(super) const TEAM_MEMBERSHIP_SELECT: &str = "SELECT tm.id, tm.organization_id, tm.team_id, \
+    t.name AS team_name, tm.user_id, u.email AS user_email, COALESCE(m.name, u.name) AS user_name, \
+    tm.created_at, tm.updated_at \
+    FROM team_memberships tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id \
+    LEFT JOIN members m ON m.user_id = tm.user_id AND m.organization_id = tm.organization_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TeamMembershipRow {
+    id: i64,
+    organization_id: i64,
+    team_id: i64,
+    team_name: String,
+    user_id: i64,
+    user_email: String,
+    user_name: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<TeamMembershipRow> for TeamMembership {
+    fn from(row: TeamMembershipRow) -> Self {
+        TeamMembership {
+            id: row.id,
+            organization_id: row.organization_id,
+            team_id: row.team_id,
+            team_name: row.team_name,
+            user_id: row.user_id,
+            user_email: row.user_email,
+            user_name: row.user_name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
         }
     }
 }

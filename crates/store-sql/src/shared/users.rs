@@ -118,6 +118,25 @@ pub(super) async fn update_current(
             .await
             .map_err(db)?;
         details.insert("name".into(), json!([old_name, name]));
+        // Members without a name of their own show the user's: re-index them.
+        let named_by_user: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, notes FROM members WHERE user_id = $1 AND name IS NULL")
+                .bind(user_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+        for (member_id, notes) in named_by_user {
+            sqlx::query("UPDATE members SET search = $1 WHERE id = $2")
+                .bind(gatehouse_domain::members::member_search_text(
+                    name,
+                    &email,
+                    notes.as_deref(),
+                ))
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
     }
     if let Some(hash) = &change.password_hash {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")

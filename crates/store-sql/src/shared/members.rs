@@ -1,0 +1,578 @@
+//! Members: a user's membership in an organization, with its flags.
+
+use gatehouse_domain::members::member_search_text;
+use gatehouse_domain::{
+    diff, Actor, Authority, Email, Grant, Member, MemberPatch, NewEvent, NewMember, PurgeReport,
+    Role, Timestamp,
+};
+use gatehouse_store::{MemberQuery, MemberSort, Paged, StoreError, StoreResult};
+use serde_json::{json, Map, Value};
+use sqlx::{Pool, QueryBuilder, Transaction};
+
+use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
+use super::visibility::push_member_visibility;
+use super::{db, events, is_unique_violation, like_pattern, push_id_filter, Db};
+
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    query: &MemberQuery,
+) -> StoreResult<Paged<Member>> {
+    let filter = |sql: &mut QueryBuilder<'_, Db>| {
+        sql.push(MEMBERS_FROM)
+            .push(" WHERE m.organization_id = ")
+            .push_bind(organization_id);
+        if let Some(ids) = &query.ids {
+            push_id_filter(
+                sql,
+                if query.ids_are_users {
+                    "m.user_id"
+                } else {
+                    "m.id"
+                },
+                ids,
+            );
+        }
+        if let Some(user_id) = query.user_id {
+            sql.push(" AND m.user_id = ").push_bind(user_id);
+        }
+        if let Some(email) = &query.email {
+            sql.push(" AND u.email = ").push_bind(email.to_lowercase());
+        }
+        if let Some(text) = &query.query {
+            sql.push(" AND m.search LIKE ")
+                .push_bind(like_pattern(text))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(place_id) = query.place_id {
+            sql.push(concat!(
+                " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+                super::rows::held_by_member!(),
+                " AND ra.place_id = "
+            ))
+            .push_bind(place_id)
+            .push(")");
+        }
+        if let Some(group_id) = query.group_id {
+            sql.push(concat!(
+                " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+                super::rows::held_by_member!(),
+                " AND ra.applies_to_type = 'Group' AND ra.applies_to_id = "
+            ))
+            .push_bind(group_id)
+            .push(")");
+        }
+        if let Some(visibility) = &query.visible_to {
+            push_member_visibility(sql, organization_id, "m.user_id", visibility);
+        }
+    };
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
+    filter(&mut count);
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+
+    let mut select = QueryBuilder::<Db>::new(MEMBER_COLUMNS);
+    filter(&mut select);
+    select.push(match query.sort {
+        MemberSort::Id => " ORDER BY m.id",
+        MemberSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name)), m.id",
+        MemberSort::NameDesc => " ORDER BY LOWER(COALESCE(m.name, u.name)) DESC, m.id DESC",
+        MemberSort::Unlock => " ORDER BY CASE WHEN m.last_accessed_at IS NULL THEN 0 ELSE 1 END, m.last_accessed_at, m.id",
+        MemberSort::UnlockDesc => {
+            " ORDER BY CASE WHEN m.last_accessed_at IS NULL THEN 0 ELSE 1 END DESC, m.last_accessed_at DESC, m.id DESC"
+        }
+        MemberSort::AccessEnabled => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END, m.id",
+        MemberSort::AccessEnabledDesc => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END DESC, m.id",
+    });
+    select
+        .push(" LIMIT ")
+        .push_bind(query.page.limit)
+        .push(" OFFSET ")
+        .push_bind(query.page.offset);
+    let rows: Vec<MemberRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    Ok(Paged {
+        items: rows.into_iter().map(Member::from).collect(),
+        total,
+    })
+}
+
+pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<Member> {
+    let row: MemberRow = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.id = $2"
+    ))
+    .bind(organization_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(row.into())
+}
+
+pub(super) async fn of_user(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+) -> StoreResult<Member> {
+    let row: MemberRow = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"
+    ))
+    .bind(organization_id)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(row.into())
+}
+
+pub(super) async fn get_in(
+    tx: &mut Transaction<'_, Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<Member> {
+    let row: MemberRow = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.id = $2"
+    ))
+    .bind(organization_id)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(row.into())
+}
+
+/// The user id for an e-mail, creating the profile when there is none.
+pub(super) async fn user_for_email(
+    tx: &mut Transaction<'_, Db>,
+    email: &Email,
+    name: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<(i64, bool)> {
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    if let Some(id) = existing {
+        return Ok((id, false));
+    }
+    let default_name = email.as_str().split('@').next().unwrap_or_default();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(name.unwrap_or(default_name))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok((id, true))
+}
+
+/// Inserts the membership row and its `member.create` event; returns the id.
+pub(super) async fn insert(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
+    user_id: i64,
+    member: &NewMember,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let user_name: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    let display = member.name.clone().unwrap_or(user_name);
+    let flags = member.flags;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (organization_id, user_id, name, image, notes, metadata, search, \
+         access_enabled, password_flow_enabled, link_enabled, app_enabled, card_enabled, \
+         cards_without_activation_enabled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(&member.name)
+    .bind(&member.image)
+    .bind(&member.notes)
+    .bind(&member.metadata)
+    .bind(member_search_text(
+        &display,
+        member.email.as_str(),
+        member.notes.as_deref(),
+    ))
+    .bind(flags.access_enabled)
+    .bind(flags.password_flow_enabled)
+    .bind(flags.link_enabled)
+    .bind(flags.app_enabled)
+    .bind(flags.card_enabled)
+    .bind(flags.cards_without_activation_enabled)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::conflict("email", "is already a member of this organization")
+        } else {
+            db(e)
+        }
+    })?;
+    events::record(
+        tx,
+        actor,
+        NewEvent::change(
+            organization_id,
+            "Member",
+            "create",
+            id,
+            member.email.as_str(),
+            json!({
+                "email": member.email.as_str(),
+                "access_enabled": flags.access_enabled,
+                "password_flow_enabled": flags.password_flow_enabled,
+                "link_enabled": flags.link_enabled,
+                "app_enabled": flags.app_enabled,
+                "card_enabled": flags.card_enabled,
+                "cards_without_activation_enabled": flags.cards_without_activation_enabled,
+            }),
+        ),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    Ok(id)
+}
+
+pub(super) async fn create(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    member: &NewMember,
+    now: Timestamp,
+) -> StoreResult<Member> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let (user_id, _) = user_for_email(&mut tx, &member.email, member.name.as_deref(), now).await?;
+    let already: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
+            .bind(organization_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+    if already.is_some() {
+        return Err(StoreError::conflict(
+            "email",
+            "is already a member of this organization",
+        ));
+    }
+    let id = insert(&mut tx, actor, organization_id, user_id, member, now).await?;
+    let created = get_in(&mut tx, organization_id, id).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(created)
+}
+
+pub(super) async fn update(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    id: i64,
+    patch: &MemberPatch,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let old = get_in(&mut tx, organization_id, id).await?;
+    let stored_name: Option<String> = sqlx::query_scalar("SELECT name FROM members WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let name = patch.name.clone().or(stored_name);
+    let image = patch.image.clone().unwrap_or_else(|| old.image.clone());
+    let notes = patch.notes.clone().unwrap_or_else(|| old.notes.clone());
+    let metadata = patch
+        .metadata
+        .clone()
+        .unwrap_or_else(|| old.metadata.clone());
+    let f = patch.flags;
+    let flags = gatehouse_domain::MemberFlags {
+        access_enabled: f.access_enabled.unwrap_or(old.flags.access_enabled),
+        password_flow_enabled: f
+            .password_flow_enabled
+            .unwrap_or(old.flags.password_flow_enabled),
+        link_enabled: f.link_enabled.unwrap_or(old.flags.link_enabled),
+        app_enabled: f.app_enabled.unwrap_or(old.flags.app_enabled),
+        card_enabled: f.card_enabled.unwrap_or(old.flags.card_enabled),
+        cards_without_activation_enabled: f
+            .cards_without_activation_enabled
+            .unwrap_or(old.flags.cards_without_activation_enabled),
+    };
+    let display = name.clone().unwrap_or_else(|| old.user_name.clone());
+    let mut details = Map::new();
+    diff(&mut details, "name", &old.name, &display);
+    diff(&mut details, "image", &old.image, &image);
+    diff(&mut details, "notes", &old.notes, &notes);
+    diff(&mut details, "metadata", &old.metadata, &metadata);
+    let (o, n) = (old.flags, flags);
+    diff(
+        &mut details,
+        "access_enabled",
+        &o.access_enabled,
+        &n.access_enabled,
+    );
+    diff(
+        &mut details,
+        "password_flow_enabled",
+        &o.password_flow_enabled,
+        &n.password_flow_enabled,
+    );
+    diff(
+        &mut details,
+        "link_enabled",
+        &o.link_enabled,
+        &n.link_enabled,
+    );
+    diff(&mut details, "app_enabled", &o.app_enabled, &n.app_enabled);
+    diff(
+        &mut details,
+        "card_enabled",
+        &o.card_enabled,
+        &n.card_enabled,
+    );
+    diff(
+        &mut details,
+        "cards_without_activation_enabled",
+        &o.cards_without_activation_enabled,
+        &n.cards_without_activation_enabled,
+    );
+    if details.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE members SET name = $1, image = $2, notes = $3, metadata = $4, search = $5, \
+         access_enabled = $6, password_flow_enabled = $7, link_enabled = $8, app_enabled = $9, \
+         card_enabled = $10, cards_without_activation_enabled = $11, updated_at = $12 WHERE id = $13",
+    )
+    .bind(&name)
+    .bind(&image)
+    .bind(&notes)
+    .bind(&metadata)
+    .bind(member_search_text(&display, &old.user_email, notes.as_deref()))
+    .bind(n.access_enabled)
+    .bind(n.password_flow_enabled)
+    .bind(n.link_enabled)
+    .bind(n.app_enabled)
+    .bind(n.card_enabled)
+    .bind(n.cards_without_activation_enabled)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    // Suspending and restoring are named actions in the log.
+    let action = match (o.access_enabled, n.access_enabled) {
+        (true, false) => "suspend",
+        (false, true) => "restore",
+        _ => "update",
+    };
+    events::record(
+        &mut tx,
+        actor,
+        NewEvent::change(
+            organization_id,
+            "Member",
+            action,
+            id,
+            &old.user_email,
+            Value::Object(details),
+        ),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+pub(super) async fn delete(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let member = get_in(&mut tx, organization_id, id).await?;
+    let removed = remove_membership(&mut tx, organization_id, member.user_id).await?;
+    events::record(
+        &mut tx,
+        actor,
+        NewEvent::change(
+            organization_id,
+            "Member",
+            "destroy",
+            id,
+            &member.user_email,
+            json!({
+                "role_assignments": removed.role_assignments,
+                "logins": removed.logins,
+            }),
+        ),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+/// Deletes a membership and everything of it in the organization.
+async fn remove_membership(
+    tx: &mut Transaction<'_, Db>,
+    organization_id: i64,
+    user_id: i64,
+) -> StoreResult<PurgeReport> {
+    let mut report = PurgeReport {
+        user_id,
+        ..PurgeReport::default()
+    };
+    let statements = [
+        "DELETE FROM role_assignments WHERE organization_id = $1 AND assignee_type = 'User' AND assignee_id = $2",
+        "DELETE FROM team_memberships WHERE organization_id = $1 AND user_id = $2",
+        "DELETE FROM logins WHERE organization_id = $1 AND user_id = $2",
+        "DELETE FROM members WHERE organization_id = $1 AND user_id = $2",
+    ];
+    for (i, statement) in statements.into_iter().enumerate() {
+        let affected = sqlx::query(statement)
+            .bind(organization_id)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected() as i64;
+        match i {
+            0 => report.role_assignments += affected,
+            2 => report.logins += affected,
+            3 => report.memberships += affected,
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+pub(super) async fn authority(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+) -> StoreResult<Authority> {
+    let owner: Option<i64> =
+        sqlx::query_scalar("SELECT owner_user_id FROM organizations WHERE id = $1")
+            .bind(organization_id)
+            .fetch_one(pool)
+            .await
+            .map_err(db)?;
+    type GrantRow = (
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<Timestamp>,
+        Option<Timestamp>,
+    );
+    let rows: Vec<GrantRow> = sqlx::query_as(
+        "SELECT ra.role_id, ra.applies_to_type, ra.applies_to_id, ra.place_id, ra.valid_from, ra.valid_until \
+         FROM role_assignments ra WHERE ra.organization_id = $1 AND ((ra.assignee_type = 'User' AND ra.assignee_id = $2) \
+         OR (ra.assignee_type = 'Team' AND ra.assignee_id IN \
+         (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = $2 AND tm.organization_id = $1)))",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let mut grants = Vec::with_capacity(rows.len());
+    for (role, applies_to_type, applies_to_id, place_id, valid_from, valid_until) in rows {
+        grants.push(Grant {
+            role: role.parse::<Role>().map_err(StoreError::Backend)?,
+            scope: scope_of(&applies_to_type, applies_to_id, place_id)?,
+            valid_from,
+            valid_until,
+        });
+    }
+    Ok(Authority {
+        is_owner: owner == Some(user_id),
+        grants,
+    })
+}
+
+pub(super) async fn purge_user(
+    pool: &Pool<Db>,
+    email: &Email,
+    now: Timestamp,
+) -> StoreResult<PurgeReport> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let owned: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE owner_user_id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+    if owned > 0 {
+        return Err(StoreError::conflict(
+            "email",
+            "owns an organization; transfer the ownership before purging this user",
+        ));
+    }
+    let organizations: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT organization_id, id FROM members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+    let mut report = PurgeReport {
+        user_id,
+        ..PurgeReport::default()
+    };
+    for (organization_id, member_id) in organizations {
+        let removed = remove_membership(&mut tx, organization_id, user_id).await?;
+        report.memberships += removed.memberships;
+        report.logins += removed.logins;
+        report.role_assignments += removed.role_assignments;
+        events::record(
+            &mut tx,
+            &Actor::Operator,
+            NewEvent::change(
+                organization_id,
+                "User",
+                "destroy",
+                user_id,
+                email.as_str(),
+                json!({
+                    "member_id": member_id,
+                    "purged": true,
+                }),
+            ),
+            now,
+        )
+        .await
+        .map_err(db)?;
+    }
+    report.logins += sqlx::query("DELETE FROM logins WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected() as i64;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(report)
+}
