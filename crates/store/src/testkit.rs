@@ -4,11 +4,16 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use gatehouse_domain::{
-    Actor, Bootstrap, Email, LoginType, NewLogin, NewOrganization, OrgDomain, OrganizationPatch,
-    PlaceFields, Principal, Subscription, UserChange,
+    Actor, Assignee, Bootstrap, Email, FlagsPatch, GroupFields, LoginType, MemberFlags,
+    MemberPatch, MemberType, NewLogin, NewMember, NewOrganization, NewRoleAssignment, OrgDomain,
+    OrganizationPatch, PlaceFields, Principal, Role, RoleAssignmentPatch, Scope, Subscription,
+    UserChange,
 };
 
-use crate::{EventQuery, Page, PlaceQuery, PlaceSort, Store, StoreError};
+use crate::{
+    EventQuery, GroupQuery, MemberQuery, MemberSort, Page, PlaceQuery, PlaceSort,
+    RoleAssignmentQuery, Store, StoreError, TeamMembershipQuery, TeamQuery, Visibility,
+};
 
 /// A fixed start of time, truncated to microseconds (what both backends keep).
 pub fn t0() -> DateTime<Utc> {
@@ -35,6 +40,13 @@ macro_rules! conformance_tests {
             place_list_filters_sorts_and_pages,
             place_favorites,
             events_filter_and_page,
+            member_lifecycle_keeps_the_user_profile,
+            member_flags_filters_and_sorting,
+            groups_crud_and_cascades,
+            role_assignments_grant_authority,
+            role_assignment_by_email_creates_the_member,
+            teams_pass_roles_to_their_members,
+            purge_removes_the_user_everywhere,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -964,5 +976,984 @@ pub async fn events_filter_and_page(store: &dyn Store) {
     assert_eq!(
         store.list_events(org + 999, &places).await.unwrap().total,
         0
+    );
+}
+
+fn new_member(email: &str, subscription: Subscription) -> NewMember {
+    NewMember {
+        email: Email::parse(email).unwrap(),
+        name: None,
+        image: None,
+        notes: None,
+        metadata: "{}".into(),
+        flags: MemberFlags::defaults(subscription),
+    }
+}
+
+fn grant(role: Role, scope: Scope, user_id: i64) -> NewRoleAssignment {
+    NewRoleAssignment {
+        role,
+        scope,
+        assignee: Assignee::User(user_id),
+        notify: false,
+        valid_from: None,
+        valid_until: None,
+    }
+}
+
+async fn group_in(
+    store: &dyn Store,
+    owner: &Principal,
+    name: &str,
+    place_id: Option<i64>,
+) -> gatehouse_domain::Group {
+    let fields = GroupFields {
+        name: Some(name.into()),
+        place_id,
+        ..Default::default()
+    };
+    store
+        .create_group(&owner.actor(), owner.organization.id, &fields, t0())
+        .await
+        .expect("group")
+}
+
+pub async fn member_lifecycle_keeps_the_user_profile(store: &dyn Store) {
+    let a = organization(store, "lifeco", Subscription::Organizations).await;
+    let b = organization(store, "otherlife", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let member = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("Dana@Example.com", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(member.user_email, "dana@example.com");
+    assert_eq!(
+        member.name, "dana",
+        "the name defaults to the e-mail's local part"
+    );
+    assert_eq!(member.member_type, MemberType::Basic);
+    assert!(!member.confirmed);
+    let again = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("DANA@example.com", Subscription::Organizations),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { field: "email", .. })),
+        "{again:?}"
+    );
+    // The same person in a second organization links to the same user.
+    let there = store
+        .create_member(
+            &b.actor(),
+            b.organization.id,
+            &new_member("dana@example.com", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(there.user_id, member.user_id);
+    assert_ne!(there.id, member.id);
+
+    let place = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let group = group_in(store, &a, "Staff", Some(place.id)).await;
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), member.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.member(org, member.id).await.unwrap().shares_count, 1);
+
+    store
+        .delete_member(&a.actor(), org, member.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.member(org, member.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.user(member.user_id).await.unwrap().email,
+        "dana@example.com",
+        "the profile stays"
+    );
+    let assignments = store
+        .list_role_assignments(
+            org,
+            &RoleAssignmentQuery {
+                page: Page::new(50, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(assignments.total, 0, "its role assignments went with it");
+    assert_eq!(
+        store
+            .member(b.organization.id, there.id)
+            .await
+            .unwrap()
+            .user_id,
+        member.user_id,
+        "other memberships stay"
+    );
+    let back = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("dana@example.com", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        back.user_id, member.user_id,
+        "re-adding links to the same user"
+    );
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                object_type: Some("Member".into()),
+                page: Page::new(50, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let types: Vec<&str> = events.items.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        &types[..3],
+        ["member.create", "member.destroy", "member.create"]
+    );
+}
+
+pub async fn member_flags_filters_and_sorting(store: &dyn Store) {
+    let a = organization(store, "flagco", Subscription::Standard).await;
+    let org = a.organization.id;
+    let mut ids = Vec::new();
+    for (email, name, notes) in [
+        ("zed@x.io", "Zed", None),
+        ("amy@x.io", "Amy", Some("night shift")),
+        ("bob@x.io", "Bob", None),
+    ] {
+        let mut new = new_member(email, Subscription::Standard);
+        new.name = Some(name.into());
+        new.notes = notes.map(String::from);
+        ids.push(
+            store
+                .create_member(&a.actor(), org, &new, t0())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let suspend = MemberPatch {
+        flags: FlagsPatch {
+            access_enabled: Some(false),
+            card_enabled: Some(false),
+            ..Default::default()
+        },
+        metadata: Some(r#"{"badge":"7"}"#.into()),
+        ..Default::default()
+    };
+    store
+        .update_member(&a.actor(), org, ids[2], &suspend, t0())
+        .await
+        .unwrap();
+    let bob = store.member(org, ids[2]).await.unwrap();
+    assert!(!bob.flags.access_enabled && !bob.flags.card_enabled && bob.flags.app_enabled);
+    assert_eq!(bob.metadata, r#"{"badge":"7"}"#);
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("member.suspend".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 1);
+    assert!(events.items[0].details.contains("access_enabled"));
+    store
+        .update_member(
+            &a.actor(),
+            org,
+            ids[2],
+            &MemberPatch {
+                flags: FlagsPatch {
+                    access_enabled: Some(true),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_events(
+                org,
+                &EventQuery {
+                    event_type: Some("member.restore".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    let list = |query: MemberQuery| async move { store.list_members(org, &query).await.unwrap() };
+    let names = |page: &crate::Paged<gatehouse_domain::Member>| {
+        page.items
+            .iter()
+            .map(|m| m.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let by_name = list(MemberQuery {
+        sort: MemberSort::Name,
+        page: Page::new(10, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(names(&by_name), ["Amy", "Bob", "Olivia Owner", "Zed"]);
+    let desc = list(MemberQuery {
+        sort: MemberSort::NameDesc,
+        page: Page::new(2, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(names(&desc), ["Zed", "Olivia Owner"]);
+    assert_eq!(desc.total, 4);
+    assert_eq!(
+        names(
+            &list(MemberQuery {
+                query: Some("NIGHT".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            })
+            .await
+        ),
+        ["Amy"]
+    );
+    assert_eq!(
+        names(
+            &list(MemberQuery {
+                query: Some("zed@".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            })
+            .await
+        ),
+        ["Zed"]
+    );
+    assert_eq!(
+        names(
+            &list(MemberQuery {
+                email: Some("BOB@x.io".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            })
+            .await
+        ),
+        ["Bob"]
+    );
+    let picked = list(MemberQuery {
+        ids: Some(vec![ids[0], ids[1]]),
+        page: Page::new(10, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(picked.total, 2);
+    let by_user = list(MemberQuery {
+        ids: Some(vec![a.member.user_id]),
+        ids_are_users: true,
+        page: Page::new(10, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(names(&by_user), ["Olivia Owner"]);
+
+    // Suspended members first, then the rest.
+    store
+        .update_member(
+            &a.actor(),
+            org,
+            ids[0],
+            &MemberPatch {
+                flags: FlagsPatch {
+                    access_enabled: Some(false),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    let access = list(MemberQuery {
+        sort: MemberSort::AccessEnabled,
+        page: Page::new(10, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(names(&access)[0], "Zed");
+    let access_desc = list(MemberQuery {
+        sort: MemberSort::AccessEnabledDesc,
+        page: Page::new(10, 0),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(names(&access_desc)[3], "Zed");
+}
+
+pub async fn groups_crud_and_cascades(store: &dyn Store) {
+    let a = organization(store, "groupco", Subscription::Organizations).await;
+    let b = organization(store, "groupb", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let place = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let foreign_place = store
+        .create_place(&b.actor(), b.organization.id, &place_fields("Theirs"), t0())
+        .await
+        .unwrap();
+    let placed = group_in(store, &a, "Night Shift", Some(place.id)).await;
+    assert_eq!(placed.place_id, Some(place.id));
+    assert_eq!(placed.place_name.as_deref(), Some("HQ"));
+    assert!(placed.restrictions.login_enabled);
+    let everywhere = group_in(store, &a, "All Staff", None).await;
+    let foreign = GroupFields {
+        name: Some("X".into()),
+        place_id: Some(foreign_place.id),
+        ..Default::default()
+    };
+    let refused = store.create_group(&a.actor(), org, &foreign, t0()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Conflict {
+                field: "place_id",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
+    let patch = GroupFields {
+        name: Some("Night".into()),
+        login_enabled: Some(false),
+        time: Some(true),
+        ..Default::default()
+    };
+    store
+        .update_group(&a.actor(), org, placed.id, &patch, t0())
+        .await
+        .unwrap();
+    let updated = store.group(org, placed.id).await.unwrap();
+    assert_eq!(updated.name, "Night");
+    assert!(!updated.restrictions.login_enabled && updated.restrictions.time);
+
+    let query = |place_id| GroupQuery {
+        place_id,
+        page: Page::new(10, 0),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_groups(org, &query(Some(Some(place.id))))
+            .await
+            .unwrap()
+            .items[0]
+            .id,
+        placed.id
+    );
+    assert_eq!(
+        store
+            .list_groups(org, &query(Some(None)))
+            .await
+            .unwrap()
+            .items[0]
+            .id,
+        everywhere.id
+    );
+    assert_eq!(store.list_groups(org, &query(None)).await.unwrap().total, 2);
+    assert_eq!(
+        store
+            .list_groups(b.organization.id, &query(None))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert!(matches!(
+        store.group(b.organization.id, placed.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let member = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("g@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, updated.scope(), member.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.group(org, placed.id).await.unwrap().users_count, 1);
+    store
+        .delete_group(&a.actor(), org, placed.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.group(org, placed.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .authority(org, member.user_id)
+            .await
+            .unwrap()
+            .grants
+            .len(),
+        0,
+        "its role assignments went with it"
+    );
+    // Deleting a place takes its groups along.
+    let second = group_in(store, &a, "Day", Some(place.id)).await;
+    store
+        .delete_place(&a.actor(), org, place.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.group(org, second.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn role_assignments_grant_authority(store: &dyn Store) {
+    let a = organization(store, "roleco", Subscription::Organizations).await;
+    let b = organization(store, "roleb", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let place = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let group = group_in(store, &a, "Staff", Some(place.id)).await;
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("m@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let mut window = grant(Role::GroupManager, group.scope(), m.user_id);
+    window.valid_until = Some(t0() + chrono::Duration::days(1));
+    let manager = store
+        .create_role_assignment(&a.actor(), org, &window, t0())
+        .await
+        .unwrap();
+    assert_eq!(manager.role, Role::GroupManager);
+    assert_eq!(manager.scope, group.scope());
+    assert_eq!(manager.scope_name, "Staff");
+    assert_eq!(manager.assignee_email.as_deref(), Some("m@x.io"));
+    assert_eq!(manager.member_id, Some(m.id));
+    assert_eq!(manager.created_by_id, Some(a.member.user_id));
+
+    let authority = store.authority(org, m.user_id).await.unwrap();
+    assert_eq!(authority.type_in(group.scope(), t0()), MemberType::Manager);
+    assert_eq!(
+        authority.type_in(group.scope(), t0() + chrono::Duration::days(2)),
+        MemberType::Basic,
+        "expired"
+    );
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().member_type,
+        MemberType::Manager
+    );
+
+    let duplicate = store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), m.user_id),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            duplicate,
+            Err(StoreError::Conflict {
+                field: "role_id",
+                ..
+            })
+        ),
+        "{duplicate:?}"
+    );
+    let stranger = store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), b.member.user_id),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            stranger,
+            Err(StoreError::Conflict {
+                field: "assignee_id",
+                ..
+            })
+        ),
+        "{stranger:?}"
+    );
+    let other_place = store
+        .create_place(&b.actor(), b.organization.id, &place_fields("B"), t0())
+        .await
+        .unwrap();
+    let foreign_scope = store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::PlaceManager, Scope::Place(other_place.id), m.user_id),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            foreign_scope,
+            Err(StoreError::Conflict {
+                field: "applies_to_id",
+                ..
+            })
+        ),
+        "{foreign_scope:?}"
+    );
+
+    let admin = store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::PlaceAdministrator, Scope::Place(place.id), m.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().member_type,
+        MemberType::Administrator
+    );
+    let in_place = store
+        .list_role_assignments(
+            org,
+            &RoleAssignmentQuery {
+                place_id: Some(place.id),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_place.total, 2);
+    let on_group = store
+        .list_role_assignments(
+            org,
+            &RoleAssignmentQuery {
+                applies_to: Some(("Group".into(), group.id)),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        on_group.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![manager.id]
+    );
+    let by_query = store
+        .list_role_assignments(
+            org,
+            &RoleAssignmentQuery {
+                query: Some("M@X".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_query.total, 2);
+
+    let patch = RoleAssignmentPatch {
+        role: Some(Role::GroupBasic),
+        valid_until: Some(None),
+        ..Default::default()
+    };
+    store
+        .update_role_assignment(&a.actor(), org, manager.id, &patch, t0())
+        .await
+        .unwrap();
+    let changed = store.role_assignment(org, manager.id).await.unwrap();
+    assert_eq!(changed.role, Role::GroupBasic);
+    assert_eq!(changed.valid_until, None);
+    store
+        .delete_role_assignment(&a.actor(), org, admin.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().member_type,
+        MemberType::Basic
+    );
+    assert!(matches!(
+        store.role_assignment(b.organization.id, manager.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A manager sees what lies in their scopes, and themselves.
+    let peer = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("peer@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let outsider = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("out@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), peer.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let visibility = Visibility {
+        user_id: m.user_id,
+        managed: gatehouse_domain::Managed {
+            groups: vec![group.id],
+            ..Default::default()
+        },
+    };
+    let seen = store
+        .list_members(
+            org,
+            &MemberQuery {
+                visible_to: Some(visibility.clone()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let seen: Vec<i64> = seen.items.iter().map(|x| x.id).collect();
+    assert!(
+        seen.contains(&m.id) && seen.contains(&peer.id) && !seen.contains(&outsider.id),
+        "{seen:?}"
+    );
+    let by_group = store
+        .list_members(
+            org,
+            &MemberQuery {
+                group_id: Some(group.id),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_group.total, 2);
+    let by_place = store
+        .list_members(
+            org,
+            &MemberQuery {
+                place_id: Some(place.id),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_place.total, 2);
+    let visible_assignments = store
+        .list_role_assignments(
+            org,
+            &RoleAssignmentQuery {
+                visible_to: Some(visibility),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(visible_assignments.total, 2);
+}
+
+pub async fn role_assignment_by_email_creates_the_member(store: &dyn Store) {
+    let a = organization(store, "emailco", Subscription::Standard).await;
+    let org = a.organization.id;
+    let group = group_in(store, &a, "Guests", None).await;
+    let new = NewRoleAssignment {
+        role: Role::GroupBasic,
+        scope: group.scope(),
+        assignee: Assignee::Email(Email::parse("New.Person@Example.org").unwrap()),
+        notify: true,
+        valid_from: Some(t0()),
+        valid_until: None,
+    };
+    let created = store
+        .create_role_assignment(&a.actor(), org, &new, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        created.assignee_email.as_deref(),
+        Some("new.person@example.org")
+    );
+    assert!(created.notify);
+    let member = store
+        .member(org, created.member_id.expect("a member was created"))
+        .await
+        .unwrap();
+    assert!(
+        member.flags.password_flow_enabled,
+        "standard subscription defaults"
+    );
+    assert_eq!(member.shares_count, 1);
+    let types: Vec<String> = store
+        .list_events(
+            org,
+            &EventQuery {
+                page: Page::new(5, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(&types[..2], ["role_assignment.create", "member.create"]);
+}
+
+pub async fn teams_pass_roles_to_their_members(store: &dyn Store) {
+    let a = organization(store, "teamco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let group = group_in(store, &a, "Lab", None).await;
+    let team = store
+        .create_team(&a.actor(), org, "Researchers", t0())
+        .await
+        .unwrap();
+    store
+        .update_team(&a.actor(), org, team.id, "Research", t0())
+        .await
+        .unwrap();
+    assert_eq!(store.team(org, team.id).await.unwrap().name, "Research");
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("t@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let membership = store
+        .create_team_membership(&a.actor(), org, team.id, m.user_id, t0())
+        .await
+        .unwrap();
+    assert_eq!(membership.team_name, "Research");
+    assert_eq!(membership.user_email, "t@x.io");
+    let twice = store
+        .create_team_membership(&a.actor(), org, team.id, m.user_id, t0())
+        .await;
+    assert!(
+        matches!(
+            twice,
+            Err(StoreError::Conflict {
+                field: "member_id",
+                ..
+            })
+        ),
+        "{twice:?}"
+    );
+    let to_team = NewRoleAssignment {
+        assignee: Assignee::Team(team.id),
+        ..grant(Role::GroupManager, group.scope(), 0)
+    };
+    let assignment = store
+        .create_role_assignment(&a.actor(), org, &to_team, t0())
+        .await
+        .unwrap();
+    assert_eq!(assignment.assignee_name, "Research");
+    assert_eq!(
+        store
+            .authority(org, m.user_id)
+            .await
+            .unwrap()
+            .type_in(group.scope(), t0()),
+        MemberType::Manager
+    );
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().member_type,
+        MemberType::Manager
+    );
+    let listed = store
+        .list_team_memberships(
+            org,
+            &TeamMembershipQuery {
+                team_id: Some(team.id),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+    assert_eq!(
+        store
+            .list_teams(
+                org,
+                &TeamQuery {
+                    query: Some("sea".into()),
+                    page: Page::new(10, 0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    store
+        .delete_team_membership(&a.actor(), org, membership.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .authority(org, m.user_id)
+            .await
+            .unwrap()
+            .type_in(group.scope(), t0()),
+        MemberType::Basic
+    );
+    store
+        .delete_team(&a.actor(), org, team.id, t0())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store.role_assignment(org, assignment.id).await,
+            Err(StoreError::NotFound)
+        ),
+        "assignments to the team went with it"
+    );
+}
+
+pub async fn purge_removes_the_user_everywhere(store: &dyn Store) {
+    let a = organization(store, "purgea", Subscription::Organizations).await;
+    let b = organization(store, "purgeb", Subscription::Organizations).await;
+    let email = Email::parse("leaver@x.io").unwrap();
+    let in_a = store
+        .create_member(
+            &a.actor(),
+            a.organization.id,
+            &new_member("leaver@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_member(
+            &b.actor(),
+            b.organization.id,
+            &new_member("leaver@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let group = group_in(store, &a, "G", None).await;
+    store
+        .create_role_assignment(
+            &a.actor(),
+            a.organization.id,
+            &grant(Role::GroupBasic, group.scope(), in_a.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_login(
+            &Actor::Operator,
+            &new_login(
+                in_a.user_id,
+                a.organization.id,
+                LoginType::Device,
+                b"leaver",
+            ),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let report = store.purge_user(&email, t0()).await.unwrap();
+    assert_eq!(
+        (report.memberships, report.role_assignments, report.logins),
+        (2, 1, 1)
+    );
+    assert!(matches!(
+        store.user(in_a.user_id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.authenticate(b"leaver", t0()).await.unwrap().is_none());
+    assert!(matches!(
+        store.purge_user(&email, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    let owner_email = Email::parse(&a.member.user_email).unwrap();
+    let refused = store.purge_user(&owner_email, t0()).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { field: "email", .. })),
+        "owners are not purged: {refused:?}"
     );
 }
