@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod paging;
+pub mod policy;
 pub mod rate_limit;
 mod routes;
 pub mod wire;

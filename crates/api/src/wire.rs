@@ -1,6 +1,12 @@
 //! Kisi wire objects: exactly the spec's keys, nullable ones as `null`.
 //! Timestamps are RFC 3339 UTC with milliseconds, as Kisi sends them.
 
+mod access;
+mod members;
+
+pub use access::*;
+pub use members::*;
+
 use chrono::SecondsFormat;
 use gatehouse_domain::{Login, Organization, Place, Principal, Timestamp, User};
 use serde::Serialize;

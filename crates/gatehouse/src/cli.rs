@@ -25,6 +25,28 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create an organization and its owner (creates the database if needed).
     Bootstrap(BootstrapArgs),
+    /// Operator actions on user profiles.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Delete a user profile entirely: every membership, login and role
+    /// assignment in every organization. Never reachable through the API.
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The e-mail address of the user profile.
+    #[arg(long)]
+    pub email: String,
+    /// Confirm the deletion (it cannot be undone).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// Where the data lives; shared by every command.
@@ -115,6 +137,7 @@ pub async fn main() -> ExitCode {
             commands::serve(args).await
         }
         Command::Bootstrap(args) => commands::bootstrap(args).await,
+        Command::Users(UsersCommand::Purge(args)) => commands::purge(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

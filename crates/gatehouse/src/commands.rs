@@ -7,10 +7,11 @@ use gatehouse_domain::org::check_time_zone;
 use gatehouse_domain::{
     Actor, Bootstrap, Email, NewOrganization, OrgDomain, Password, PlaceFields, Subscription,
 };
-use gatehouse_store::Store;
+use gatehouse_domain::{Assignee, GroupFields, NewRoleAssignment, Role};
+use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
-use crate::cli::{BootstrapArgs, ServeArgs, SubscriptionArg};
+use crate::cli::{BootstrapArgs, PurgeArgs, ServeArgs, SubscriptionArg};
 use crate::server::{self, Limits};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -167,13 +168,79 @@ async fn create_demo(store: &dyn Store) -> anyhow::Result<()> {
             time_zone: Some(Some("Europe/Berlin".into())),
             ..PlaceFields::default()
         };
-        store
+        let place = store
             .create_place(&actor, created.organization.id, &fields, now)
+            .await?;
+        let group = GroupFields {
+            name: Some(format!("{name} staff")),
+            place_id: Some(place.id),
+            ..GroupFields::default()
+        };
+        store
+            .create_group(&actor, created.organization.id, &group, now)
+            .await?;
+    }
+    // People of each type, given access by e-mail as an administrator would.
+    let org = created.organization.id;
+    let groups = store
+        .list_groups(
+            org,
+            &GroupQuery {
+                page: Page::new(10, 0),
+                ..GroupQuery::default()
+            },
+        )
+        .await?;
+    let people = [
+        ("manager@demo.example", Role::GroupManager),
+        ("employee@demo.example", Role::GroupBasic),
+        ("contractor@demo.example", Role::GroupBasic),
+    ];
+    for (i, (email, role)) in people.into_iter().enumerate() {
+        let group = &groups.items[i % groups.items.len()];
+        let grant = NewRoleAssignment {
+            role,
+            scope: group.scope(),
+            assignee: Assignee::Email(Email::parse(email).map_err(anyhow::Error::new)?),
+            notify: false,
+            valid_from: None,
+            valid_until: None,
+        };
+        store
+            .create_role_assignment(&actor, org, &grant, now)
             .await?;
     }
     println!("Demo organization created. Sign in with:");
     println!("  domain:   demo");
     println!("  e-mail:   admin@demo.example");
     println!("  password: {password}");
+    Ok(())
+}
+
+pub async fn purge(args: PurgeArgs) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    if !args.yes {
+        bail!("this deletes the user profile {email} with every membership, login and role assignment; pass --yes to confirm");
+    }
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    let report = store
+        .purge_user(&email, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            gatehouse_store::StoreError::NotFound => {
+                anyhow::anyhow!("no user profile has the e-mail {email}")
+            }
+            gatehouse_store::StoreError::Conflict { message, .. } => {
+                anyhow::anyhow!("{email} {message}")
+            }
+            other => anyhow::Error::new(other),
+        })?;
+    println!(
+        "Purged user {} ({email}): {} membership(s), {} login(s), {} role assignment(s) removed.",
+        report.user_id, report.memberships, report.logins, report.role_assignments
+    );
     Ok(())
 }

@@ -149,6 +149,10 @@ pub struct RoleAssignmentQuery {
     pub assignee: Option<(gatehouse_domain::AssigneeType, i64)>,
     /// `applies_to_type` and `applies_to_id`.
     pub applies_to: Option<(String, i64)>,
+    /// Only assignments on this kind of scope (`Organization`, `Place`, ...).
+    pub applies_to_type: Option<String>,
+    /// Only assignments to users, or only to teams.
+    pub assignee_type: Option<gatehouse_domain::AssigneeType>,
     /// Assignments whose scope lies in this place.
     pub place_id: Option<i64>,
     /// `None`: all; otherwise what the caller may see.

@@ -126,9 +126,13 @@ async fn create_login(
         // On behalf of a member: needs an administrator's login; the body's
         // `user` is not consulted.
         let caller = caller.ok_or(ApiError::Unauthenticated)?;
-        if caller.member_type() < MemberType::Administrator {
-            return Err(ApiError::forbidden("create logins for other members"));
-        }
+        crate::policy::require(
+            &caller,
+            MemberType::Administrator,
+            gatehouse_domain::Scope::Organization,
+            state.clock.now(),
+            "create logins for other members",
+        )?;
         if login_type == LoginType::Api {
             return Err(ApiError::invalid(
                 "email",
@@ -282,8 +286,14 @@ async fn list_logins(
         },
     };
     errors.into_result()?;
-    if user_id != caller.login.user_id && caller.member_type() < MemberType::Administrator {
-        return Err(ApiError::forbidden("list other members' logins"));
+    if user_id != caller.login.user_id {
+        crate::policy::require(
+            &caller,
+            MemberType::Administrator,
+            gatehouse_domain::Scope::Organization,
+            state.clock.now(),
+            "list other members' logins",
+        )?;
     }
     let logins = state
         .store

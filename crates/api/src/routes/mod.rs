@@ -7,10 +7,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 
+mod groups;
 mod health;
 mod logins;
+mod members;
 mod organization;
 mod places;
+mod role_assignments;
+mod teams;
 mod user;
 
 #[derive(OpenApi)]
@@ -29,6 +33,10 @@ mod user;
         (name = "users", description = "The signed-in user"),
         (name = "organizations", description = "The caller's organization"),
         (name = "places", description = "Sites of the organization"),
+        (name = "members", description = "Members and users: people with a membership in the organization"),
+        (name = "groups", description = "Groups of doors and the people who may open them"),
+        (name = "access", description = "Role assignments, shares and the role catalogue"),
+        (name = "teams", description = "Teams and their memberships"),
         (name = "operations", description = "Health and API description"),
     )
 )]
@@ -56,4 +64,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(user::router())
         .merge(organization::router())
         .merge(places::router())
+        .merge(members::router())
+        .merge(groups::router())
+        .merge(role_assignments::router())
+        .merge(teams::router())
 }

@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use gatehouse_domain::errors::check_length;
 use gatehouse_domain::org::check_time_zone;
-use gatehouse_domain::{
-    FieldErrors, MemberType, Organization, OrganizationPatch, Permission, Subscription,
-};
+use gatehouse_domain::{FieldErrors, MemberType, Organization, OrganizationPatch, Subscription};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -76,9 +74,13 @@ async fn update_organization(
     Auth(caller): Auth,
     Body(request): Body<UpdateOrganizationRequest>,
 ) -> ApiResult<StatusCode> {
-    if !caller.member_type().can(Permission::ManageOrganization) {
-        return Err(ApiError::forbidden("change the organization's settings"));
-    }
+    crate::policy::require(
+        &caller,
+        MemberType::Administrator,
+        gatehouse_domain::Scope::Organization,
+        state.clock.now(),
+        "change the organization's settings",
+    )?;
     let fields = request.organization;
     let mut errors = FieldErrors::new();
     if let Some(name) = &fields.name {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use gatehouse_domain::errors::check_length;
 use gatehouse_domain::org::check_time_zone;
-use gatehouse_domain::{FieldErrors, Permission, PlaceFields};
+use gatehouse_domain::{FieldErrors, MemberType, PlaceFields, Scope};
 use gatehouse_store::{PlaceQuery, PlaceSort};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::user::check_url;
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorsBody};
+use crate::error::{ApiResult, ErrorBody, ErrorsBody};
 use crate::extract::{nullable, Auth, Body, Id, Params};
 use crate::paging::{self, Listed};
 use crate::wire::PlaceBody;
@@ -101,12 +101,21 @@ impl PlaceFieldsBody {
     }
 }
 
-fn require_place_admin(caller: &gatehouse_domain::Principal, what: &str) -> ApiResult<()> {
-    if caller.member_type().can(Permission::ManagePlaces) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(what))
-    }
+/// Organization administrators create places; a place's administrators
+/// change and delete it.
+fn require_place_admin(
+    state: &AppState,
+    caller: &gatehouse_domain::Principal,
+    scope: Scope,
+    what: &str,
+) -> ApiResult<()> {
+    crate::policy::require(
+        caller,
+        MemberType::Administrator,
+        scope,
+        state.clock.now(),
+        what,
+    )
 }
 
 /// The organization's places. `favorite=true|false` filters on the caller's
@@ -165,7 +174,7 @@ async fn create_place(
     Auth(caller): Auth,
     Body(request): Body<PlaceRequest>,
 ) -> ApiResult<Json<PlaceBody>> {
-    require_place_admin(&caller, "create places")?;
+    require_place_admin(&state, &caller, Scope::Organization, "create places")?;
     let fields = request.place.validate(true)?;
     let place = state
         .store
@@ -212,7 +221,7 @@ async fn update_place(
     Id(id): Id,
     Body(request): Body<PlaceRequest>,
 ) -> ApiResult<StatusCode> {
-    require_place_admin(&caller, "change places")?;
+    require_place_admin(&state, &caller, Scope::Place(id), "change this place")?;
     let fields = request.place.validate(false)?;
     state
         .store
@@ -237,7 +246,7 @@ async fn delete_place(
     Auth(caller): Auth,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    require_place_admin(&caller, "delete places")?;
+    require_place_admin(&state, &caller, Scope::Organization, "delete places")?;
     state
         .store
         .delete_place(

@@ -58,6 +58,14 @@ pub(super) async fn list(
         if let Some(place_id) = query.place_id {
             sql.push(" AND ra.place_id = ").push_bind(place_id);
         }
+        if let Some(kind) = &query.applies_to_type {
+            sql.push(" AND ra.applies_to_type = ")
+                .push_bind(kind.clone());
+        }
+        if let Some(kind) = query.assignee_type {
+            sql.push(" AND ra.assignee_type = ")
+                .push_bind(kind.as_str());
+        }
         if let Some(visibility) = &query.visible_to {
             // The caller's own assignments, and those in scopes they manage.
             sql.push(" AND ((ra.assignee_type = 'User' AND ra.assignee_id = ")
