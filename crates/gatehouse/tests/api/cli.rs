@@ -60,16 +60,9 @@ fn terminate(child: &mut Child) {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
-/// Signs in over HTTP and GETs `path` with the new login.
-async fn signed_in_get(
-    base: &str,
-    domain: &str,
-    email: &str,
-    password: &str,
-    path: &str,
-) -> reqwest::Response {
-    let http = reqwest::Client::new();
-    let login: serde_json::Value = http
+/// Signs in over HTTP; returns the new login's secret.
+async fn sign_in(base: &str, domain: &str, email: &str, password: &str) -> String {
+    let login: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/logins"))
         .json(&json!({"login": {"type": "api"}, "user": {"domain": domain, "email": email, "password": password}}))
         .send()
@@ -78,10 +71,23 @@ async fn signed_in_get(
         .json()
         .await
         .unwrap();
-    let secret = login["secret"]
+    login["secret"]
         .as_str()
-        .unwrap_or_else(|| panic!("signed in: {login}"));
-    http.get(format!("{base}{path}"))
+        .unwrap_or_else(|| panic!("signed in: {login}"))
+        .to_owned()
+}
+
+/// Signs in and GETs `path` with the new login.
+async fn signed_in_get(
+    base: &str,
+    domain: &str,
+    email: &str,
+    password: &str,
+    path: &str,
+) -> reqwest::Response {
+    let secret = sign_in(base, domain, email, password).await;
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
         .header("Authorization", format!("KISI-LOGIN {secret}"))
         .send()
         .await
@@ -194,4 +200,71 @@ async fn demo_prints_working_sign_in_details() {
     );
     terminate(&mut child);
     database.remove().await;
+}
+
+#[tokio::test]
+async fn users_purge_removes_a_profile_everywhere() {
+    let database = TestDatabase::sqlite();
+    let url = database.url.clone();
+    let created = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+            "--database-url",
+            &url,
+        ])
+        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let (mut child, base, _) = serve(&url, &[]);
+    let added = signed_in_post(
+        &base,
+        "/members",
+        json!({"member": {"email": "leaver@x.io"}}),
+    )
+    .await;
+    assert_eq!(added.status(), 200);
+    terminate(&mut child);
+
+    let purge = |email: &str, yes: bool| {
+        let mut command = gatehouse();
+        command.args(["users", "purge", "--email", email, "--database-url", &url]);
+        if yes {
+            command.arg("--yes");
+        }
+        command.output().unwrap()
+    };
+    let unconfirmed = purge("leaver@x.io", false);
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+    let done = purge("Leaver@X.io", true);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(String::from_utf8_lossy(&done.stdout).contains("1 membership(s)"));
+    let again = purge("leaver@x.io", true);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no user profile"));
+    let owner = purge("boss@acme.io", true);
+    assert!(!owner.status.success(), "an owner is never purged");
+    database.remove().await;
+}
+
+/// Signs in as the bootstrap owner of `acme` and POSTs `body` to `path`.
+async fn signed_in_post(base: &str, path: &str, body: serde_json::Value) -> reqwest::Response {
+    let secret = sign_in(base, "acme", "boss@acme.io", "a good passphrase").await;
+    reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("Authorization", format!("KISI-LOGIN {secret}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }

@@ -7,5 +7,7 @@ mod cli;
 mod conventions;
 mod kisi_client;
 mod logins;
+mod members;
 mod organization;
+mod permissions;
 mod places;
