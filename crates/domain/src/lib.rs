@@ -3,6 +3,7 @@
 //!
 //! Nothing here performs I/O or reads a clock; time arrives as a parameter.
 
+pub mod access;
 pub mod authority;
 pub mod email;
 pub mod entities;
