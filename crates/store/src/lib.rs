@@ -11,6 +11,11 @@ mod query;
 pub mod testkit;
 
 use async_trait::async_trait;
+use gatehouse_domain::access::AccessFacts;
+use gatehouse_domain::{
+    AccessRecord, AccessSubject, GroupLock, Lock, LockFields, NewSchedule, SchedulePatch,
+    ScheduleRecord,
+};
 use gatehouse_domain::{
     Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
     OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
@@ -25,6 +30,7 @@ pub use query::{
     EventQuery, GroupQuery, MemberQuery, MemberSort, NameSort, Page, Paged, PlaceQuery, PlaceSort,
     RoleAssignmentQuery, TeamMembershipQuery, TeamQuery, Visibility,
 };
+pub use query::{GroupLockQuery, LockQuery, LockSort, ScheduleQuery};
 
 /// The whole persistence surface of gatehouse. Object-safe, so the server
 /// holds an `Arc<dyn Store>` chosen at start-up from the database URL.
@@ -317,6 +323,141 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         organization_id: i64,
         id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Doors.
+
+    async fn list_locks(&self, organization_id: i64, query: &LockQuery)
+        -> StoreResult<Paged<Lock>>;
+    async fn lock(
+        &self,
+        organization_id: i64,
+        id: i64,
+        favorite_of: Option<i64>,
+    ) -> StoreResult<Lock>;
+    /// `Conflict("place_id")` when the place is not in the organization.
+    async fn create_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        fields: &LockFields,
+        now: Timestamp,
+    ) -> StoreResult<Lock>;
+    async fn update_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        fields: &LockFields,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn delete_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn set_lock_favorite(
+        &self,
+        organization_id: i64,
+        id: i64,
+        user_id: i64,
+        favorite: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Locks a door down (or cancels it), recording `lock.lock_down` or
+    /// `lock.cancel_lockdown`.
+    async fn set_lock_lockdown(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        locked_down: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn set_place_lockdown(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        locked_down: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Group locks.
+
+    async fn list_group_locks(
+        &self,
+        organization_id: i64,
+        query: &GroupLockQuery,
+    ) -> StoreResult<Paged<GroupLock>>;
+    async fn group_lock(&self, organization_id: i64, id: i64) -> StoreResult<GroupLock>;
+    /// `Conflict("lock_id")` for a door already in the group or in another
+    /// place than the group's.
+    async fn create_group_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        group_id: i64,
+        lock_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<GroupLock>;
+    async fn delete_group_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Schedules.
+
+    async fn list_schedules(
+        &self,
+        organization_id: i64,
+        query: &ScheduleQuery,
+    ) -> StoreResult<Paged<ScheduleRecord>>;
+    async fn schedule(&self, organization_id: i64, id: i64) -> StoreResult<ScheduleRecord>;
+    async fn create_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        schedule: &NewSchedule,
+        now: Timestamp,
+    ) -> StoreResult<ScheduleRecord>;
+    async fn update_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &SchedulePatch,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn delete_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // The access decision.
+
+    /// Everything `decide` needs about a door and a subject, in one call.
+    async fn access_facts(
+        &self,
+        organization_id: i64,
+        lock_id: i64,
+        subject: AccessSubject,
+    ) -> StoreResult<AccessFacts>;
+    /// Records a decision as its `lock.unlock` event and, for a grant, the
+    /// member's last access; one transaction, durable before it returns.
+    async fn record_access(
+        &self,
+        organization_id: i64,
+        record: &AccessRecord,
         now: Timestamp,
     ) -> StoreResult<()>;
 

@@ -66,6 +66,9 @@ pub struct PlaceQuery {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
+    /// `None`: every event of the organization; otherwise the caller's own
+    /// and those of the places, groups and their doors the caller manages.
+    pub visible_to: Option<Visibility>,
     pub event_type: Option<String>,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
@@ -175,5 +178,50 @@ pub struct TeamMembershipQuery {
     pub ids: Option<Vec<i64>>,
     pub team_id: Option<i64>,
     pub user_id: Option<i64>,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockSort {
+    #[default]
+    Id,
+    Name,
+    NameDesc,
+    /// Most recently favorited first.
+    Favorite,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LockQuery {
+    pub ids: Option<Vec<i64>>,
+    /// Case-insensitive substring of the name.
+    pub query: Option<String>,
+    pub place_id: Option<i64>,
+    pub floor_id: Option<i64>,
+    pub locked_down: Option<bool>,
+    /// Whose favorites decide the `favorite` field and filter.
+    pub viewer_user_id: Option<i64>,
+    pub favorite: Option<bool>,
+    /// `None`: every door; otherwise the doors of the caller's groups and
+    /// of the places they manage.
+    pub visible_to: Option<Visibility>,
+    pub sort: LockSort,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupLockQuery {
+    pub group_id: Option<i64>,
+    pub ids: Option<Vec<i64>>,
+    pub lock_id: Option<i64>,
+    /// Case-insensitive substring of the door's name.
+    pub query: Option<String>,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleQuery {
+    pub ids: Option<Vec<i64>>,
+    pub group_id: Option<i64>,
     pub page: Page,
 }

@@ -3,6 +3,7 @@
 //! PostgreSQL cannot drift apart.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+
 use gatehouse_domain::{
     Actor, Assignee, Bootstrap, Email, FlagsPatch, GroupFields, LoginType, MemberFlags,
     MemberPatch, MemberType, NewLogin, NewMember, NewOrganization, NewRoleAssignment, OrgDomain,
@@ -47,6 +48,9 @@ macro_rules! conformance_tests {
             role_assignment_by_email_creates_the_member,
             teams_pass_roles_to_their_members,
             purge_removes_the_user_everywhere,
+            locks_group_locks_and_lockdown,
+            access_facts_and_records,
+            schedules_reach_the_decision,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -1956,4 +1960,668 @@ pub async fn purge_removes_the_user_everywhere(store: &dyn Store) {
         matches!(refused, Err(StoreError::Conflict { field: "email", .. })),
         "owners are not purged: {refused:?}"
     );
+}
+
+async fn lock_in(
+    store: &dyn Store,
+    owner: &Principal,
+    place_id: i64,
+    name: &str,
+) -> gatehouse_domain::Lock {
+    let fields = gatehouse_domain::LockFields {
+        name: Some(name.into()),
+        place_id: Some(place_id),
+        ..Default::default()
+    };
+    store
+        .create_lock(&owner.actor(), owner.organization.id, &fields, t0())
+        .await
+        .expect("lock")
+}
+
+pub async fn locks_group_locks_and_lockdown(store: &dyn Store) {
+    let a = organization(store, "lockco", Subscription::Organizations).await;
+    let b = organization(store, "lockb", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let annex = store
+        .create_place(&a.actor(), org, &place_fields("Annex"), t0())
+        .await
+        .unwrap();
+    let front = lock_in(store, &a, hq.id, "Front Door").await;
+    let back = lock_in(store, &a, hq.id, "Back Door").await;
+    let far = lock_in(store, &a, annex.id, "Annex Door").await;
+    assert_eq!(front.place_name, "HQ");
+    assert_eq!(store.place(org, hq.id, None).await.unwrap().locks_count, 2);
+    let foreign = gatehouse_domain::LockFields {
+        name: Some("X".into()),
+        place_id: Some(
+            store
+                .create_place(&b.actor(), b.organization.id, &place_fields("B"), t0())
+                .await
+                .unwrap()
+                .id,
+        ),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.create_lock(&a.actor(), org, &foreign, t0()).await,
+        Err(StoreError::Conflict {
+            field: "place_id",
+            ..
+        })
+    ));
+
+    let patch = gatehouse_domain::LockFields {
+        name: Some("Main Door".into()),
+        geofence_restriction_enabled: Some(true),
+        latitude: Some(Some(52.5)),
+        ..Default::default()
+    };
+    store
+        .update_lock(&a.actor(), org, front.id, &patch, t0())
+        .await
+        .unwrap();
+    let front = store.lock(org, front.id, None).await.unwrap();
+    assert_eq!(
+        (
+            front.name.as_str(),
+            front.geofence_restriction_enabled,
+            front.latitude
+        ),
+        ("Main Door", true, Some(52.5))
+    );
+
+    let group = group_in(store, &a, "Staff", Some(hq.id)).await;
+    let gl = store
+        .create_group_lock(&a.actor(), org, group.id, front.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        (gl.lock_name.as_str(), gl.group_name.as_str(), gl.place_id),
+        ("Main Door", "Staff", hq.id)
+    );
+    assert!(matches!(
+        store
+            .create_group_lock(&a.actor(), org, group.id, front.id, t0())
+            .await,
+        Err(StoreError::Conflict {
+            field: "lock_id",
+            ..
+        })
+    ));
+    assert!(
+        matches!(
+            store
+                .create_group_lock(&a.actor(), org, group.id, far.id, t0())
+                .await,
+            Err(StoreError::Conflict {
+                field: "lock_id",
+                ..
+            })
+        ),
+        "another place"
+    );
+    store
+        .create_group_lock(&a.actor(), org, group.id, back.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.group(org, group.id).await.unwrap().locks_count, 2);
+    let listed = store
+        .list_group_locks(
+            org,
+            &crate::GroupLockQuery {
+                group_id: Some(group.id),
+                query: Some("main".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+
+    // Visibility: a member sees the doors of their groups only.
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("v@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), m.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let visible = store
+        .list_locks(
+            org,
+            &crate::LockQuery {
+                visible_to: Some(Visibility {
+                    user_id: m.user_id,
+                    managed: Default::default(),
+                }),
+                sort: crate::LockSort::Name,
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        visible
+            .items
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Back Door", "Main Door"]
+    );
+    assert_eq!(
+        store
+            .list_locks(
+                org,
+                &crate::LockQuery {
+                    place_id: Some(annex.id),
+                    page: Page::new(10, 0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    store
+        .set_lock_favorite(org, back.id, m.user_id, true, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .lock(org, back.id, Some(m.user_id))
+            .await
+            .unwrap()
+            .favorite,
+        Some(true)
+    );
+    store
+        .set_lock_lockdown(&a.actor(), org, front.id, true, t0())
+        .await
+        .unwrap();
+    let down = store.lock(org, front.id, None).await.unwrap();
+    assert!(down.locked_down && down.locked_down_since == Some(t0()));
+    assert_eq!(
+        store
+            .list_locks(
+                org,
+                &crate::LockQuery {
+                    locked_down: Some(true),
+                    page: Page::new(10, 0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    store
+        .set_lock_lockdown(&a.actor(), org, front.id, false, t0())
+        .await
+        .unwrap();
+    assert!(!store.lock(org, front.id, None).await.unwrap().locked_down);
+    store
+        .set_place_lockdown(&a.actor(), org, hq.id, true, t0())
+        .await
+        .unwrap();
+    assert!(store.place(org, hq.id, None).await.unwrap().locked_down);
+    assert!(matches!(
+        store
+            .set_lock_lockdown(&b.actor(), b.organization.id, front.id, true, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let types: Vec<String> = store
+        .list_events(
+            org,
+            &EventQuery {
+                page: Page::new(4, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        &types[..3],
+        ["place.lock_down", "lock.cancel_lockdown", "lock.lock_down"]
+    );
+
+    store
+        .delete_group_lock(&a.actor(), org, gl.id, t0())
+        .await
+        .unwrap();
+    store
+        .delete_lock(&a.actor(), org, back.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.lock(org, back.id, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.group(org, group.id).await.unwrap().locks_count, 0);
+}
+
+pub async fn access_facts_and_records(store: &dyn Store) {
+    use gatehouse_domain::access::{decide, Credential, Decision, Denial};
+    use gatehouse_domain::{AccessRecord, AccessSubject};
+    let a = organization(store, "accessco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, hq.id, "Door").await;
+    let group = group_in(store, &a, "Staff", Some(hq.id)).await;
+    store
+        .create_group_lock(&a.actor(), org, group.id, door.id, t0())
+        .await
+        .unwrap();
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("in@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let app = Credential::App {
+        location: None,
+        proximity_proof: false,
+        primary_device: false,
+    };
+
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        facts.lock.as_ref().unwrap().time_zone,
+        chrono_tz::Europe::Berlin,
+        "the organization's zone when the place has none"
+    );
+    assert!(facts.grants.is_empty());
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Denied(Denial::NoAccess)
+    );
+
+    let mut windowed = grant(Role::GroupBasic, group.scope(), m.user_id);
+    windowed.valid_until = Some(t0() + chrono::Duration::days(1));
+    store
+        .create_role_assignment(&a.actor(), org, &windowed, t0())
+        .await
+        .unwrap();
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert_eq!(facts.grants.len(), 1);
+    assert_eq!(facts.grants[0].group.as_ref().unwrap().id, group.id);
+    assert!(facts.member.unwrap().flags.access_enabled);
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Granted {
+            group_id: Some(group.id)
+        }
+    );
+    assert_eq!(
+        decide(&facts, &app, t0() + chrono::Duration::days(2)),
+        Decision::Denied(Denial::Expired)
+    );
+
+    // A place role reaches every door of the place; an organization role every door.
+    let other = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("pm@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::PlaceManager, Scope::Place(hq.id), other.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(other.user_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Granted { group_id: None }
+    );
+
+    // A link of the group opens the group's doors; of another group, none.
+    let link = Credential::Link {
+        enabled: true,
+        valid_from: None,
+        valid_until: None,
+        location: None,
+    };
+    let facts = store
+        .access_facts(
+            org,
+            door.id,
+            AccessSubject::Link {
+                group_id: group.id,
+                user_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(decide(&facts, &link, t0()).is_granted());
+    let elsewhere = group_in(store, &a, "Other", Some(hq.id)).await;
+    let facts = store
+        .access_facts(
+            org,
+            door.id,
+            AccessSubject::Link {
+                group_id: elsewhere.id,
+                user_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!decide(&facts, &link, t0()).is_granted());
+
+    let missing = store
+        .access_facts(org, door.id + 1000, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        decide(&missing, &app, t0()),
+        Decision::Denied(Denial::LockNotFound)
+    );
+
+    // Recording: the event, and a grant's last access.
+    let record = |success: bool, code: Option<&'static str>| AccessRecord {
+        lock_id: door.id,
+        user_id: Some(m.user_id),
+        actor_name: Some("in".into()),
+        actor_email: Some("in@x.io".into()),
+        authenticated_by: ("Login", 99),
+        success,
+        error_code: code,
+        message: None,
+        group_id: Some(group.id),
+    };
+    store
+        .record_access(org, &record(false, Some("fcd8ef")), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().last_accessed_at,
+        None,
+        "a denial is no access"
+    );
+    store
+        .record_access(
+            org,
+            &record(true, None),
+            t0() + chrono::Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.member(org, m.id).await.unwrap().last_accessed_at,
+        Some(t0() + chrono::Duration::minutes(5))
+    );
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("lock.unlock".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 2);
+    let (granted, denied) = (&events.items[0], &events.items[1]);
+    assert!(granted.success && !denied.success);
+    assert_eq!(denied.error_code.as_deref(), Some("fcd8ef"));
+    assert_eq!(
+        (granted.object_id, granted.place_id, granted.actor_id),
+        (door.id, Some(hq.id), Some(m.user_id))
+    );
+    assert_eq!(
+        (
+            granted.authenticated_by_type.as_deref(),
+            granted.authenticated_by_id
+        ),
+        (Some("Login"), Some(99))
+    );
+    let by_unlock = store
+        .list_members(
+            org,
+            &MemberQuery {
+                sort: MemberSort::UnlockDesc,
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_unlock.items[0].id, m.id,
+        "sort=-unlock puts the latest access first"
+    );
+    let own = store
+        .list_events(
+            org,
+            &EventQuery {
+                visible_to: Some(Visibility {
+                    user_id: m.user_id,
+                    managed: Default::default(),
+                }),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(own.total, 2, "a basic member sees their own history");
+    let managers_view = store
+        .list_events(
+            org,
+            &EventQuery {
+                visible_to: Some(Visibility {
+                    user_id: 0,
+                    managed: gatehouse_domain::Managed {
+                        groups: vec![group.id],
+                        ..Default::default()
+                    },
+                }),
+                event_type: Some("lock.unlock".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        managers_view.total, 2,
+        "a group's manager sees its doors' history"
+    );
+}
+
+pub async fn schedules_reach_the_decision(store: &dyn Store) {
+    use gatehouse_domain::access::{decide, Credential, Decision, Denial};
+    use gatehouse_domain::{AccessSubject, NewSchedule, ScheduleKind, SchedulePatch};
+    let a = organization(store, "schedco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let mut fields = place_fields("NYC");
+    fields.time_zone = Some(Some("America/New_York".into()));
+    let nyc = store
+        .create_place(&a.actor(), org, &fields, t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, nyc.id, "Door").await;
+    let group = group_in(store, &a, "Day", Some(nyc.id)).await;
+    store
+        .update_group(
+            &a.actor(),
+            org,
+            group.id,
+            &GroupFields {
+                time: Some(true),
+                ..Default::default()
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_group_lock(&a.actor(), org, group.id, door.id, t0())
+        .await
+        .unwrap();
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("day@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_role_assignment(
+            &a.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), m.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    // Weekdays 09:00-17:00 New York time.
+    let new = NewSchedule {
+        group_id: group.id,
+        name: Some("Office".into()),
+        enabled: true,
+        kind: ScheduleKind::Recurring {
+            days: 0b0011111,
+            start_minute: 540,
+            end_minute: 1020,
+        },
+    };
+    let schedule = store
+        .create_schedule(&a.actor(), org, &new, t0())
+        .await
+        .unwrap();
+    assert_eq!(schedule.group_name, "Day");
+    assert_eq!(schedule.place_id, Some(nyc.id));
+    let app = Credential::App {
+        location: None,
+        proximity_proof: false,
+        primary_device: false,
+    };
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        facts.lock.as_ref().unwrap().time_zone,
+        chrono_tz::America::New_York
+    );
+    // t0 is Sunday 2026-03-01 09:00 UTC: a weekend.
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Denied(Denial::OutsideSchedule)
+    );
+    // Monday 2026-03-02 14:00 UTC = 09:00 EST.
+    let monday_open = Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).unwrap();
+    assert!(decide(&facts, &app, monday_open).is_granted());
+    assert!(!decide(&facts, &app, monday_open - chrono::Duration::minutes(1)).is_granted());
+    // Disabled schedules allow nothing.
+    store
+        .update_schedule(
+            &a.actor(),
+            org,
+            schedule.id,
+            &SchedulePatch {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert!(!decide(&facts, &app, monday_open).is_granted());
+    let single = NewSchedule {
+        group_id: group.id,
+        name: None,
+        enabled: true,
+        kind: ScheduleKind::Single {
+            starts_at: t0(),
+            ends_at: t0() + chrono::Duration::hours(1),
+        },
+    };
+    store
+        .create_schedule(&a.actor(), org, &single, t0())
+        .await
+        .unwrap();
+    let facts = store
+        .access_facts(org, door.id, AccessSubject::User(m.user_id))
+        .await
+        .unwrap();
+    assert!(decide(&facts, &app, t0()).is_granted(), "a single event");
+    assert_eq!(
+        store
+            .list_schedules(
+                org,
+                &crate::ScheduleQuery {
+                    group_id: Some(group.id),
+                    page: Page::new(10, 0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    store
+        .delete_schedule(&a.actor(), org, schedule.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.schedule(org, schedule.id).await,
+        Err(StoreError::NotFound)
+    ));
 }

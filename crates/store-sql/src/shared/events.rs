@@ -6,7 +6,43 @@ use gatehouse_store::{EventQuery, Paged, StoreResult};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{EventRow, EVENT_SELECT};
+use super::visibility::push_in;
 use super::{db, Db};
+
+/// Who an event is attributed to, and by which credential.
+struct Source<'a> {
+    actor_type: Option<&'a str>,
+    actor_id: Option<i64>,
+    actor_name: Option<&'a str>,
+    actor_email: Option<&'a str>,
+    authenticated_by: Option<(&'a str, i64)>,
+}
+
+impl<'a> Source<'a> {
+    fn of(actor: &'a Actor) -> Self {
+        match actor {
+            Actor::User {
+                user_id,
+                login_id,
+                name,
+                email,
+            } => Source {
+                actor_type: Some("User"),
+                actor_id: Some(*user_id),
+                actor_name: Some(name),
+                actor_email: Some(email),
+                authenticated_by: login_id.map(|id| ("Login", id)),
+            },
+            Actor::Operator => Source {
+                actor_type: None,
+                actor_id: None,
+                actor_name: Some("gatehouse operator"),
+                actor_email: None,
+                authenticated_by: None,
+            },
+        }
+    }
+}
 
 pub(super) async fn record(
     tx: &mut Transaction<'_, Db>,
@@ -14,21 +50,39 @@ pub(super) async fn record(
     event: NewEvent,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    let (actor_type, actor_id, actor_name, actor_email, login_id) = match actor {
-        Actor::User {
-            user_id,
-            login_id,
-            name,
-            email,
-        } => (
-            Some("User"),
-            Some(*user_id),
-            Some(name.as_str()),
-            Some(email.as_str()),
-            *login_id,
-        ),
-        Actor::Operator => (None, None, Some("gatehouse operator"), None, None),
-    };
+    insert(tx, Source::of(actor), event, now).await
+}
+
+/// An access decision: attributed to the person when there is one, else to
+/// the credential itself (a visitor's link, an unknown card).
+pub(super) async fn record_authenticated(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    event: NewEvent,
+    authenticated_by: (&str, i64),
+    credential_name: Option<&str>,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let mut source = Source::of(actor);
+    if matches!(actor, Actor::Operator) {
+        source = Source {
+            actor_type: Some(authenticated_by.0),
+            actor_id: Some(authenticated_by.1),
+            actor_name: credential_name,
+            actor_email: None,
+            authenticated_by: None,
+        };
+    }
+    source.authenticated_by = Some(authenticated_by);
+    insert(tx, source, event, now).await
+}
+
+async fn insert(
+    tx: &mut Transaction<'_, Db>,
+    source: Source<'_>,
+    event: NewEvent,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO events (uuid, organization_id, type, actor_type, actor_id, actor_name, \
          actor_email, authenticated_by_type, authenticated_by_id, object_type, object_id, \
@@ -38,12 +92,12 @@ pub(super) async fn record(
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(event.organization_id)
     .bind(event.event_type())
-    .bind(actor_type)
-    .bind(actor_id)
-    .bind(actor_name)
-    .bind(actor_email)
-    .bind(login_id.map(|_| "Login"))
-    .bind(login_id)
+    .bind(source.actor_type)
+    .bind(source.actor_id)
+    .bind(source.actor_name)
+    .bind(source.actor_email)
+    .bind(source.authenticated_by.map(|(kind, _)| kind))
+    .bind(source.authenticated_by.map(|(_, id)| id))
     .bind(event.object_type)
     .bind(event.object_id)
     .bind(&event.object_name)
@@ -112,5 +166,19 @@ fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Ev
     }
     if let Some(until) = query.until {
         sql.push(" AND e.created_at < ").push_bind(until);
+    }
+    if let Some(visibility) = &query.visible_to {
+        // Their own events, and those of the places, groups and the groups'
+        // doors they manage.
+        let managed = &visibility.managed;
+        sql.push(" AND (e.actor_id = ")
+            .push_bind(visibility.user_id)
+            .push(" OR ");
+        push_in(sql, "e.place_id", &managed.places);
+        sql.push(" OR (e.object_type = 'Group' AND ");
+        push_in(sql, "e.object_id", &managed.groups);
+        sql.push(") OR (e.object_type = 'Lock' AND e.object_id IN (SELECT gl.lock_id FROM group_locks gl WHERE ");
+        push_in(sql, "gl.group_id", &managed.groups);
+        sql.push(")))");
     }
 }

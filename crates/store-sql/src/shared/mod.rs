@@ -4,6 +4,11 @@
 //! `ON CONFLICT`, and no dialect-only functions.
 
 use async_trait::async_trait;
+use gatehouse_domain::access::AccessFacts;
+use gatehouse_domain::{
+    AccessRecord, AccessSubject, GroupLock, Lock, LockFields, NewSchedule, SchedulePatch,
+    ScheduleRecord,
+};
 use gatehouse_domain::{
     Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
     OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
@@ -16,18 +21,22 @@ use gatehouse_store::{
     EventQuery, GroupQuery, MemberQuery, Page, Paged, PlaceQuery, RoleAssignmentQuery, Store,
     StoreError, StoreResult, TeamMembershipQuery, TeamQuery,
 };
+use gatehouse_store::{GroupLockQuery, LockQuery, ScheduleQuery};
 use sqlx::Pool;
 
 use super::Db;
 
+mod access;
 mod events;
 mod groups;
+mod locks;
 mod logins;
 mod members;
 mod organizations;
 mod places;
 mod role_assignments;
 mod rows;
+mod schedules;
 mod teams;
 mod users;
 mod visibility;
@@ -469,6 +478,197 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         teams::delete_membership(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_locks(
+        &self,
+        organization_id: i64,
+        query: &LockQuery,
+    ) -> StoreResult<Paged<Lock>> {
+        locks::list(&self.pool, organization_id, query).await
+    }
+
+    async fn lock(
+        &self,
+        organization_id: i64,
+        id: i64,
+        favorite_of: Option<i64>,
+    ) -> StoreResult<Lock> {
+        locks::get(&self.pool, organization_id, id, favorite_of).await
+    }
+
+    async fn create_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        fields: &LockFields,
+        now: Timestamp,
+    ) -> StoreResult<Lock> {
+        locks::create(&self.pool, actor, organization_id, fields, now).await
+    }
+
+    async fn update_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        fields: &LockFields,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::update(&self.pool, actor, organization_id, id, fields, now).await
+    }
+
+    async fn delete_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn set_lock_favorite(
+        &self,
+        organization_id: i64,
+        id: i64,
+        user_id: i64,
+        favorite: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::set_favorite(&self.pool, organization_id, id, user_id, favorite, now).await
+    }
+
+    async fn set_lock_lockdown(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        locked_down: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::set_lockdown(
+            &self.pool,
+            actor,
+            organization_id,
+            ("Lock", id),
+            locked_down,
+            now,
+        )
+        .await
+    }
+
+    async fn set_place_lockdown(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        locked_down: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::set_lockdown(
+            &self.pool,
+            actor,
+            organization_id,
+            ("Place", id),
+            locked_down,
+            now,
+        )
+        .await
+    }
+
+    async fn list_group_locks(
+        &self,
+        organization_id: i64,
+        query: &GroupLockQuery,
+    ) -> StoreResult<Paged<GroupLock>> {
+        locks::list_group_locks(&self.pool, organization_id, query).await
+    }
+
+    async fn group_lock(&self, organization_id: i64, id: i64) -> StoreResult<GroupLock> {
+        locks::group_lock(&self.pool, organization_id, id).await
+    }
+
+    async fn create_group_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        group_id: i64,
+        lock_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<GroupLock> {
+        locks::create_group_lock(&self.pool, actor, organization_id, group_id, lock_id, now).await
+    }
+
+    async fn delete_group_lock(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        locks::delete_group_lock(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_schedules(
+        &self,
+        organization_id: i64,
+        query: &ScheduleQuery,
+    ) -> StoreResult<Paged<ScheduleRecord>> {
+        schedules::list(&self.pool, organization_id, query).await
+    }
+
+    async fn schedule(&self, organization_id: i64, id: i64) -> StoreResult<ScheduleRecord> {
+        schedules::get(&self.pool, organization_id, id).await
+    }
+
+    async fn create_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        schedule: &NewSchedule,
+        now: Timestamp,
+    ) -> StoreResult<ScheduleRecord> {
+        schedules::create(&self.pool, actor, organization_id, schedule, now).await
+    }
+
+    async fn update_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        patch: &SchedulePatch,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        schedules::update(&self.pool, actor, organization_id, id, patch, now).await
+    }
+
+    async fn delete_schedule(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        schedules::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn access_facts(
+        &self,
+        organization_id: i64,
+        lock_id: i64,
+        subject: AccessSubject,
+    ) -> StoreResult<AccessFacts> {
+        access::facts(&self.pool, organization_id, lock_id, subject).await
+    }
+
+    async fn record_access(
+        &self,
+        organization_id: i64,
+        record: &AccessRecord,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        access::record(&self.pool, organization_id, record, now).await
     }
 
     async fn list_events(

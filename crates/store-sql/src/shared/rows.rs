@@ -2,9 +2,9 @@
 //! carry no sqlx derives; these do.
 
 use gatehouse_domain::{
-    AssigneeType, Event, Group, GroupRestrictions, Login, LoginType, Member, MemberFlags,
-    MemberType, Organization, Place, Role, RoleAssignment, Scope, Subscription, Team,
-    TeamMembership, Timestamp, User,
+    AssigneeType, Event, Group, GroupLock, GroupRestrictions, Lock, Login, LoginType, Member,
+    MemberFlags, MemberType, Organization, Place, Role, RoleAssignment, ScheduleKind,
+    ScheduleRecord, Scope, Subscription, Team, TeamMembership, Timestamp, User,
 };
 use gatehouse_store::StoreError;
 
@@ -237,7 +237,10 @@ impl TryFrom<LoginRow> for Login {
 
 pub(super) const PLACE_COLUMNS: &str = "SELECT p.id, p.organization_id, p.name, p.description, \
     p.address, p.latitude, p.longitude, p.image, p.time_zone, p.locked_down, p.locked_down_since, \
-    p.created_at, p.updated_at, f.created_at AS favorited_at";
+    p.created_at, p.updated_at, f.created_at AS favorited_at, \
+    (SELECT COUNT(*) FROM locks lc WHERE lc.place_id = p.id) AS locks_count, \
+    (SELECT COUNT(DISTINCT ra.assignee_id) FROM role_assignments ra WHERE ra.place_id = p.id \
+      AND ra.assignee_type = 'User') AS members_count";
 
 /// Joins the viewing user's favorites; the caller binds the user id next
 /// (0 for nobody).
@@ -260,6 +263,8 @@ pub(super) struct PlaceRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     favorited_at: Option<Timestamp>,
+    locks_count: i64,
+    members_count: i64,
 }
 
 impl PlaceRow {
@@ -277,10 +282,8 @@ impl PlaceRow {
             time_zone: self.time_zone,
             locked_down: self.locked_down,
             locked_down_since: self.locked_down_since,
-            // Doors and role assignments arrive with their own features;
-            // until then a place has none of either.
-            locks_count: 0,
-            members_count: 0,
+            locks_count: self.locks_count,
+            members_count: self.members_count,
             favorite: with_favorite.then_some(self.favorited_at.is_some()),
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -350,6 +353,7 @@ pub(super) const GROUP_SELECT: &str = "SELECT g.id, g.organization_id, g.place_i
     g.tap_to_access_restriction_enabled, g.time_restriction_time_zone, \
     (SELECT COUNT(DISTINCT ra.assignee_id) FROM role_assignments ra WHERE ra.applies_to_type = 'Group' \
       AND ra.applies_to_id = g.id AND ra.assignee_type = 'User') AS users_count, \
+    (SELECT COUNT(*) FROM group_locks gl WHERE gl.group_id = g.id) AS locks_count, \
     g.created_at, g.updated_at \
     FROM groups g LEFT JOIN places p ON p.id = g.place_id";
 
@@ -371,6 +375,7 @@ pub(super) struct GroupRow {
     tap_to_access_restriction_enabled: bool,
     time_restriction_time_zone: Option<String>,
     users_count: i64,
+    locks_count: i64,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -396,8 +401,7 @@ impl From<GroupRow> for Group {
             geofence_restriction_radius: row.geofence_restriction_radius,
             time_restriction_time_zone: row.time_restriction_time_zone,
             users_count: row.users_count,
-            // Doors arrive with their own feature; until then a group has none.
-            locks_count: 0,
+            locks_count: row.locks_count,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -549,5 +553,172 @@ impl From<TeamMembershipRow> for TeamMembership {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+/// Joins the place and the viewing user's favorites; the caller binds the
+/// user id next (0 for nobody).
+pub(super) const LOCK_COLUMNS: &str = "SELECT l.id, l.organization_id, l.place_id, p.name AS place_name, \
+    p.latitude AS place_latitude, p.longitude AS place_longitude, l.name, l.description, l.latitude, \
+    l.longitude, l.geofence_restriction_enabled, l.geofence_restriction_radius, l.reader_restriction_enabled, \
+    l.time_restriction_enabled, l.order_id, l.floor_id, l.locked_down, l.locked_down_since, \
+    (SELECT COUNT(*) FROM group_locks gl WHERE gl.lock_id = l.id) AS groups_count, \
+    f.created_at AS favorited_at, l.created_at, l.updated_at";
+
+pub(super) const LOCKS_WITH_FAVORITES: &str = " FROM locks l JOIN places p ON p.id = l.place_id \
+    LEFT JOIN favorites f ON f.object_type = 'Lock' AND f.object_id = l.id AND f.user_id = ";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LockRow {
+    id: i64,
+    organization_id: i64,
+    place_id: i64,
+    place_name: String,
+    place_latitude: Option<f64>,
+    place_longitude: Option<f64>,
+    name: String,
+    description: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    geofence_restriction_enabled: bool,
+    geofence_restriction_radius: f64,
+    reader_restriction_enabled: bool,
+    time_restriction_enabled: bool,
+    order_id: Option<i64>,
+    floor_id: Option<i64>,
+    locked_down: bool,
+    locked_down_since: Option<Timestamp>,
+    groups_count: i64,
+    favorited_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl LockRow {
+    pub(super) fn into_lock(self, with_favorite: bool) -> Lock {
+        Lock {
+            id: self.id,
+            organization_id: self.organization_id,
+            place_id: self.place_id,
+            place_name: self.place_name,
+            place_latitude: self.place_latitude,
+            place_longitude: self.place_longitude,
+            name: self.name,
+            description: self.description,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            geofence_restriction_enabled: self.geofence_restriction_enabled,
+            geofence_restriction_radius: self.geofence_restriction_radius,
+            reader_restriction_enabled: self.reader_restriction_enabled,
+            time_restriction_enabled: self.time_restriction_enabled,
+            order_id: self.order_id,
+            floor_id: self.floor_id,
+            locked_down: self.locked_down,
+            locked_down_since: self.locked_down_since,
+            groups_count: self.groups_count,
+            favorite: with_favorite.then_some(self.favorited_at.is_some()),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+pub(super) const GROUP_LOCK_SELECT: &str = "SELECT gl.id, gl.organization_id, gl.group_id, g.name AS group_name, \
+    gl.lock_id, l.name AS lock_name, l.description AS lock_description, l.place_id, p.name AS place_name, \
+    gl.created_at, gl.updated_at \
+    FROM group_locks gl JOIN groups g ON g.id = gl.group_id JOIN locks l ON l.id = gl.lock_id \
+    JOIN places p ON p.id = l.place_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GroupLockRow {
+    id: i64,
+    organization_id: i64,
+    group_id: i64,
+    group_name: String,
+    lock_id: i64,
+    lock_name: String,
+    lock_description: Option<String>,
+    place_id: i64,
+    place_name: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<GroupLockRow> for GroupLock {
+    fn from(row: GroupLockRow) -> Self {
+        GroupLock {
+            id: row.id,
+            organization_id: row.organization_id,
+            group_id: row.group_id,
+            group_name: row.group_name,
+            lock_id: row.lock_id,
+            lock_name: row.lock_name,
+            lock_description: row.lock_description,
+            place_id: row.place_id,
+            place_name: row.place_name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub(super) const SCHEDULE_SELECT: &str =
+    "SELECT s.id, s.organization_id, s.group_id, g.name AS group_name, \
+    g.place_id, p.name AS place_name, s.type, s.name, s.enabled, s.days, s.starts_at_minute, \
+    s.ends_at_minute, s.starts_at, s.ends_at, s.created_at, s.updated_at \
+    FROM schedules s JOIN groups g ON g.id = s.group_id LEFT JOIN places p ON p.id = g.place_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ScheduleRow {
+    id: i64,
+    organization_id: i64,
+    group_id: i64,
+    group_name: String,
+    place_id: Option<i64>,
+    place_name: Option<String>,
+    #[sqlx(rename = "type")]
+    kind: String,
+    name: Option<String>,
+    enabled: bool,
+    days: i64,
+    starts_at_minute: Option<i64>,
+    ends_at_minute: Option<i64>,
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl TryFrom<ScheduleRow> for ScheduleRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ScheduleRow) -> Result<Self, StoreError> {
+        let broken = || StoreError::Backend(format!("schedule {} is incomplete", row.id));
+        let kind = match row.kind.as_str() {
+            "recurring_event" => ScheduleKind::Recurring {
+                days: u8::try_from(row.days).map_err(|_| broken())?,
+                start_minute: u32::try_from(row.starts_at_minute.ok_or_else(broken)?)
+                    .map_err(|_| broken())?,
+                end_minute: u32::try_from(row.ends_at_minute.ok_or_else(broken)?)
+                    .map_err(|_| broken())?,
+            },
+            _ => ScheduleKind::Single {
+                starts_at: row.starts_at.ok_or_else(broken)?,
+                ends_at: row.ends_at.ok_or_else(broken)?,
+            },
+        };
+        Ok(ScheduleRecord {
+            id: row.id,
+            organization_id: row.organization_id,
+            group_id: row.group_id,
+            group_name: row.group_name,
+            place_id: row.place_id,
+            place_name: row.place_name,
+            name: row.name,
+            enabled: row.enabled,
+            kind,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
 }
