@@ -55,6 +55,8 @@ pub enum ApiError {
         message: String,
         code: &'static str,
     },
+    /// A door stayed shut: the access decision's code and status.
+    Door(gatehouse_domain::access::Denial),
     NotFound,
     MethodNotAllowed,
     Invalid(FieldErrors),
@@ -141,6 +143,11 @@ impl IntoResponse for ApiError {
                 envelope(StatusCode::FORBIDDEN, message, codes::FORBIDDEN)
             }
             ApiError::Denied { message, code } => envelope(StatusCode::FORBIDDEN, message, code),
+            ApiError::Door(denial) => envelope(
+                StatusCode::from_u16(denial.status()).unwrap_or(StatusCode::FORBIDDEN),
+                denial.message(),
+                denial.code(),
+            ),
             ApiError::NotFound => envelope(StatusCode::NOT_FOUND, "Not found.", codes::NOT_FOUND),
             ApiError::MethodNotAllowed => envelope(
                 StatusCode::METHOD_NOT_ALLOWED,

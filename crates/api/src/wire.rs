@@ -2,9 +2,11 @@
 //! Timestamps are RFC 3339 UTC with milliseconds, as Kisi sends them.
 
 mod access;
+mod doors;
 mod members;
 
 pub use access::*;
+pub use doors::*;
 pub use members::*;
 
 use chrono::SecondsFormat;

@@ -7,13 +7,17 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 
+mod events;
+mod group_locks;
 mod groups;
 mod health;
+mod locks;
 mod logins;
 mod members;
 mod organization;
 mod places;
 mod role_assignments;
+mod schedules;
 mod teams;
 mod user;
 
@@ -37,6 +41,8 @@ mod user;
         (name = "groups", description = "Groups of doors and the people who may open them"),
         (name = "access", description = "Role assignments, shares and the role catalogue"),
         (name = "teams", description = "Teams and their memberships"),
+        (name = "doors", description = "Doors, the groups that hold them, schedules, lockdown and unlocking"),
+        (name = "events", description = "The log of every access decision and every change"),
         (name = "operations", description = "Health and API description"),
     )
 )]
@@ -68,4 +74,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(groups::router())
         .merge(role_assignments::router())
         .merge(teams::router())
+        .merge(locks::router())
+        .merge(group_locks::router())
+        .merge(schedules::router())
+        .merge(events::router())
 }

@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_places, create_place))
         .routes(routes!(get_place, update_place, delete_place))
         .routes(routes!(favorite_place))
+        .routes(routes!(lock_down_place))
+        .routes(routes!(cancel_place_lockdown))
         .routes(routes!(unfavorite_place))
 }
 
@@ -301,4 +303,30 @@ async fn unfavorite_place(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_lockdown(state: &AppState, caller: &gatehouse_domain::Principal, id: i64, locked_down: bool) -> ApiResult<StatusCode> {
+    state.store.place(caller.organization.id, id, None).await?;
+    require_place_admin(state, caller, Scope::Place(id), "lock this place down")?;
+    state
+        .store
+        .set_place_lockdown(&caller.actor(), caller.organization.id, id, locked_down, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Locks the whole place down: none of its doors opens until cancelled.
+#[utoipa::path(post, path = "/places/{id}/lock_down", tag = "places", security(("Kisi-Login" = [])),
+    params(("id" = i64, Path, description = "Place id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn lock_down_place(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    set_lockdown(&state, &caller, id, true).await
+}
+
+/// Ends the place's lockdown.
+#[utoipa::path(post, path = "/places/{id}/cancel_lockdown", tag = "places", security(("Kisi-Login" = [])),
+    params(("id" = i64, Path, description = "Place id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn cancel_place_lockdown(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    set_lockdown(&state, &caller, id, false).await
 }
