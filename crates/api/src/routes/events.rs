@@ -18,24 +18,66 @@ use crate::wire::EventBody;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(event_types))
+    OpenApiRouter::new()
+        .routes(routes!(list_events))
+        .routes(routes!(event_types))
 }
 
 /// Every event type gatehouse records.
 pub const EVENT_TYPES: &[&str] = &[
-    "group.create", "group.destroy", "group.update", "group_lock.create", "group_lock.destroy",
-    "lock.cancel_lockdown", "lock.create", "lock.destroy", "lock.lock_down", "lock.unlock", "lock.update",
-    "login.create", "login.destroy", "member.create", "member.destroy", "member.restore", "member.suspend",
-    "member.update", "organization.create", "organization.update", "place.cancel_lockdown", "place.create",
-    "place.destroy", "place.lock_down", "place.update", "role_assignment.create", "role_assignment.destroy",
-    "role_assignment.update", "schedule.create", "schedule.destroy", "schedule.update", "team.create",
-    "team.destroy", "team.update", "team_membership.create", "team_membership.destroy", "user.destroy",
-    "user.update", "user.update_password",
+    "group.create",
+    "group.destroy",
+    "group.update",
+    "group_lock.create",
+    "group_lock.destroy",
+    "lock.cancel_lockdown",
+    "lock.create",
+    "lock.destroy",
+    "lock.lock_down",
+    "lock.unlock",
+    "lock.update",
+    "login.create",
+    "login.destroy",
+    "member.create",
+    "member.destroy",
+    "member.restore",
+    "member.suspend",
+    "member.update",
+    "organization.create",
+    "organization.update",
+    "place.cancel_lockdown",
+    "place.create",
+    "place.destroy",
+    "place.lock_down",
+    "place.update",
+    "role_assignment.create",
+    "role_assignment.destroy",
+    "role_assignment.update",
+    "schedule.create",
+    "schedule.destroy",
+    "schedule.update",
+    "team.create",
+    "team.destroy",
+    "team.update",
+    "team_membership.create",
+    "team_membership.destroy",
+    "user.destroy",
+    "user.update",
+    "user.update_password",
 ];
 
-fn timestamp(params: &Params, key: &str, errors: &mut FieldErrors) -> Option<gatehouse_domain::Timestamp> {
+fn timestamp(
+    params: &Params,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> Option<gatehouse_domain::Timestamp> {
     let raw = params.get(key)?;
-    errors.check(key, DateTime::parse_from_rfc3339(raw).map(|t| t.to_utc()).map_err(|_| "must be an RFC 3339 date-time"))
+    errors.check(
+        key,
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.to_utc())
+            .map_err(|_| "must be an RFC 3339 date-time"),
+    )
 }
 
 /// Events the caller may see, newest first. Filters: `type`, `actor_id`,
@@ -48,7 +90,11 @@ fn timestamp(params: &Params, key: &str, errors: &mut FieldErrors) -> Option<gat
         ("limit" = Option<i64>, Query, description = "Default 10, at most 250"), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = [EventBody], headers(("X-Collection-Range" = String))),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorsBody)))]
-async fn list_events(State(state): State<AppState>, Auth(caller): Auth, params: Params) -> ApiResult<Listed<EventBody>> {
+async fn list_events(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    params: Params,
+) -> ApiResult<Listed<EventBody>> {
     let mut errors = FieldErrors::new();
     let page = paging::page(&params, paging::OTHER, &mut errors);
     let query = EventQuery {
@@ -64,7 +110,10 @@ async fn list_events(State(state): State<AppState>, Auth(caller): Auth, params: 
         page,
     };
     errors.into_result()?;
-    let events = state.store.list_events(caller.organization.id, &query).await?;
+    let events = state
+        .store
+        .list_events(caller.organization.id, &query)
+        .await?;
     Ok(Listed::new(events, page, EventBody::from))
 }
 

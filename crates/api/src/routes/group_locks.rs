@@ -34,7 +34,11 @@ fn place_scope(place_id: Option<i64>) -> Scope {
         ("query" = Option<String>, Query, description = "Part of the door's name"), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = [GroupLockBody], headers(("X-Collection-Range" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_group_locks(State(state): State<AppState>, Auth(caller): Auth, params: Params) -> ApiResult<Listed<GroupLockBody>> {
+async fn list_group_locks(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    params: Params,
+) -> ApiResult<Listed<GroupLockBody>> {
     let mut errors = FieldErrors::new();
     let page = paging::page(&params, paging::OTHER, &mut errors);
     let ids = params.ids(&mut errors);
@@ -44,12 +48,25 @@ async fn list_group_locks(State(state): State<AppState>, Auth(caller): Auth, par
     let group_id = group_id.ok_or_else(|| ApiError::BadRequest("group_id is required".into()))?;
     let group = state.store.group(caller.organization.id, group_id).await?;
     let now = state.clock.now();
-    let holds_role = caller.authority.grants.iter().any(|g| g.scope.covers(group.scope()) && g.is_valid_at(now));
+    let holds_role = caller
+        .authority
+        .grants
+        .iter()
+        .any(|g| g.scope.covers(group.scope()) && g.is_valid_at(now));
     if !holds_role && caller.type_in(group.scope(), now) < MemberType::Manager {
         return Err(ApiError::forbidden("see this group"));
     }
-    let query = GroupLockQuery { group_id: Some(group_id), ids, lock_id, query: params.get("query").map(str::to_owned), page };
-    let group_locks = state.store.list_group_locks(caller.organization.id, &query).await?;
+    let query = GroupLockQuery {
+        group_id: Some(group_id),
+        ids,
+        lock_id,
+        query: params.get("query").map(str::to_owned),
+        page,
+    };
+    let group_locks = state
+        .store
+        .list_group_locks(caller.organization.id, &query)
+        .await?;
     Ok(Listed::new(group_locks, page, GroupLockBody::from))
 }
 
@@ -70,7 +87,11 @@ struct GroupLockFields {
 #[utoipa::path(post, path = "/group_locks", tag = "doors", security(("Kisi-Login" = [])), request_body = GroupLockRequest,
     responses((status = 200, body = GroupLockBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorsBody)))]
-async fn create_group_lock(State(state): State<AppState>, Auth(caller): Auth, Body(request): Body<GroupLockRequest>) -> ApiResult<Json<GroupLockBody>> {
+async fn create_group_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Body(request): Body<GroupLockRequest>,
+) -> ApiResult<Json<GroupLockBody>> {
     let f = request.group_lock;
     let mut errors = FieldErrors::new();
     if f.group_id.is_none() {
@@ -87,8 +108,23 @@ async fn create_group_lock(State(state): State<AppState>, Auth(caller): Auth, Bo
         .await
         .map_err(|_| ApiError::invalid("group_id", "does not exist in this organization"))?;
     let now = state.clock.now();
-    policy::require(&caller, MemberType::Administrator, place_scope(group.place_id), now, "add doors to this group")?;
-    let created = state.store.create_group_lock(&caller.actor(), caller.organization.id, group_id, lock_id, now).await?;
+    policy::require(
+        &caller,
+        MemberType::Administrator,
+        place_scope(group.place_id),
+        now,
+        "add doors to this group",
+    )?;
+    let created = state
+        .store
+        .create_group_lock(
+            &caller.actor(),
+            caller.organization.id,
+            group_id,
+            lock_id,
+            now,
+        )
+        .await?;
     Ok(Json(GroupLockBody::from(created)))
 }
 
@@ -96,11 +132,19 @@ async fn create_group_lock(State(state): State<AppState>, Auth(caller): Auth, Bo
 #[utoipa::path(get, path = "/group_locks/{id}", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = GroupLockBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-async fn get_group_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<Json<GroupLockBody>> {
+async fn get_group_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<Json<GroupLockBody>> {
     let group_lock = state.store.group_lock(caller.organization.id, id).await?;
     let now = state.clock.now();
     if caller.type_in(Scope::Place(group_lock.place_id), now) < MemberType::Manager
-        && !caller.authority.grants.iter().any(|g| matches!(g.scope, Scope::Group { id, .. } if id == group_lock.group_id))
+        && !caller
+            .authority
+            .grants
+            .iter()
+            .any(|g| matches!(g.scope, Scope::Group { id, .. } if id == group_lock.group_id))
     {
         return Err(ApiError::forbidden("see this group"));
     }
@@ -110,10 +154,23 @@ async fn get_group_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id
 /// Removes a door from a group.
 #[utoipa::path(delete, path = "/group_locks/{id}", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_group_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn delete_group_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     let group_lock = state.store.group_lock(caller.organization.id, id).await?;
     let now = state.clock.now();
-    policy::require(&caller, MemberType::Administrator, Scope::Place(group_lock.place_id), now, "remove doors from this group")?;
-    state.store.delete_group_lock(&caller.actor(), caller.organization.id, id, now).await?;
+    policy::require(
+        &caller,
+        MemberType::Administrator,
+        Scope::Place(group_lock.place_id),
+        now,
+        "remove doors from this group",
+    )?;
+    state
+        .store
+        .delete_group_lock(&caller.actor(), caller.organization.id, id, now)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

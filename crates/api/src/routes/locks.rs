@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use gatehouse_domain::access::{decide, Credential, Denial, Location};
 use gatehouse_domain::errors::check_length;
-use gatehouse_domain::{AccessRecord, AccessSubject, FieldErrors, LockFields, MemberType, Principal, Scope};
+use gatehouse_domain::{
+    AccessRecord, AccessSubject, FieldErrors, LockFields, MemberType, Principal, Scope,
+};
 use gatehouse_store::{LockQuery, LockSort};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -71,7 +73,9 @@ impl LockFieldsBody {
         }
         match (creating, self.place_id) {
             (true, None) => errors.add("place_id", "can't be blank"),
-            (false, Some(_)) => errors.add("place_id", "cannot be changed: a door stays in its place"),
+            (false, Some(_)) => {
+                errors.add("place_id", "cannot be changed: a door stays in its place")
+            }
             _ => {}
         }
         if let Some(Some(description)) = &self.description {
@@ -105,8 +109,16 @@ impl LockFieldsBody {
 }
 
 /// A door the caller may see: of their groups, or of a place they manage.
-async fn visible_lock(state: &AppState, caller: &Principal, id: i64, favorite_of: Option<i64>) -> ApiResult<gatehouse_domain::Lock> {
-    let lock = state.store.lock(caller.organization.id, id, favorite_of).await?;
+async fn visible_lock(
+    state: &AppState,
+    caller: &Principal,
+    id: i64,
+    favorite_of: Option<i64>,
+) -> ApiResult<gatehouse_domain::Lock> {
+    let lock = state
+        .store
+        .lock(caller.organization.id, id, favorite_of)
+        .await?;
     let now = state.clock.now();
     if caller.type_in(Scope::Place(lock.place_id), now) >= MemberType::Manager {
         return Ok(lock);
@@ -117,7 +129,13 @@ async fn visible_lock(state: &AppState, caller: &Principal, id: i64, favorite_of
         page: gatehouse_store::Page::new(1, 0),
         ..LockQuery::default()
     };
-    if state.store.list_locks(caller.organization.id, &query).await?.total == 1 {
+    if state
+        .store
+        .list_locks(caller.organization.id, &query)
+        .await?
+        .total
+        == 1
+    {
         Ok(lock)
     } else {
         Err(ApiError::forbidden("see this door"))
@@ -135,7 +153,11 @@ async fn visible_lock(state: &AppState, caller: &Principal, id: i64, favorite_of
         ("limit" = Option<i64>, Query, description = "Default 50, at most 250"), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = [LockBody], headers(("X-Collection-Range" = String))),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorsBody)))]
-async fn list_locks(State(state): State<AppState>, Auth(caller): Auth, params: Params) -> ApiResult<Listed<LockBody>> {
+async fn list_locks(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    params: Params,
+) -> ApiResult<Listed<LockBody>> {
     let mut errors = FieldErrors::new();
     let page = paging::page(&params, paging::SITES, &mut errors);
     let ids = params.ids(&mut errors);
@@ -168,7 +190,10 @@ async fn list_locks(State(state): State<AppState>, Auth(caller): Auth, params: P
         sort,
         page,
     };
-    let locks = state.store.list_locks(caller.organization.id, &query).await?;
+    let locks = state
+        .store
+        .list_locks(caller.organization.id, &query)
+        .await?;
     Ok(Listed::new(locks, page, LockBody::from))
 }
 
@@ -176,7 +201,11 @@ async fn list_locks(State(state): State<AppState>, Auth(caller): Auth, params: P
 #[utoipa::path(post, path = "/locks", tag = "doors", security(("Kisi-Login" = [])), request_body = LockRequest,
     responses((status = 200, body = LockBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorsBody)))]
-async fn create_lock(State(state): State<AppState>, Auth(caller): Auth, Body(request): Body<LockRequest>) -> ApiResult<Json<LockBody>> {
+async fn create_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Body(request): Body<LockRequest>,
+) -> ApiResult<Json<LockBody>> {
     let (fields, favorite) = request.lock.validate(true)?;
     let now = state.clock.now();
     let place_id = fields.place_id.expect("validated");
@@ -185,10 +214,28 @@ async fn create_lock(State(state): State<AppState>, Auth(caller): Auth, Body(req
         .place(caller.organization.id, place_id, None)
         .await
         .map_err(|_| ApiError::invalid("place_id", "does not exist in this organization"))?;
-    policy::require(&caller, MemberType::Administrator, Scope::Place(place_id), now, "add doors here")?;
-    let lock = state.store.create_lock(&caller.actor(), caller.organization.id, &fields, now).await?;
+    policy::require(
+        &caller,
+        MemberType::Administrator,
+        Scope::Place(place_id),
+        now,
+        "add doors here",
+    )?;
+    let lock = state
+        .store
+        .create_lock(&caller.actor(), caller.organization.id, &fields, now)
+        .await?;
     if favorite {
-        state.store.set_lock_favorite(caller.organization.id, lock.id, caller.login.user_id, true, now).await?;
+        state
+            .store
+            .set_lock_favorite(
+                caller.organization.id,
+                lock.id,
+                caller.login.user_id,
+                true,
+                now,
+            )
+            .await?;
     }
     Ok(Json(LockBody::from(lock)))
 }
@@ -198,12 +245,19 @@ async fn create_lock(State(state): State<AppState>, Auth(caller): Auth, Body(req
     params(("id" = i64, Path), ("favorite" = Option<bool>, Query)),
     responses((status = 200, body = LockBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-async fn get_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id, params: Params) -> ApiResult<Json<LockBody>> {
+async fn get_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+    params: Params,
+) -> ApiResult<Json<LockBody>> {
     let mut errors = FieldErrors::new();
     let favorite = params.bool("favorite", &mut errors);
     errors.into_result()?;
     let viewer = (favorite == Some(true)).then_some(caller.login.user_id);
-    Ok(Json(LockBody::from(visible_lock(&state, &caller, id, viewer).await?)))
+    Ok(Json(LockBody::from(
+        visible_lock(&state, &caller, id, viewer).await?,
+    )))
 }
 
 /// Configures a door. Administrators of its place.
@@ -211,14 +265,31 @@ async fn get_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id,
     params(("id" = i64, Path)), request_body = LockRequest,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorsBody)))]
-async fn update_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id, Body(request): Body<LockRequest>) -> ApiResult<StatusCode> {
+async fn update_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+    Body(request): Body<LockRequest>,
+) -> ApiResult<StatusCode> {
     let lock = state.store.lock(caller.organization.id, id, None).await?;
     let (fields, favorite) = request.lock.validate(false)?;
     let now = state.clock.now();
-    policy::require(&caller, MemberType::Administrator, Scope::Place(lock.place_id), now, "configure this door")?;
-    state.store.update_lock(&caller.actor(), caller.organization.id, id, &fields, now).await?;
+    policy::require(
+        &caller,
+        MemberType::Administrator,
+        Scope::Place(lock.place_id),
+        now,
+        "configure this door",
+    )?;
+    state
+        .store
+        .update_lock(&caller.actor(), caller.organization.id, id, &fields, now)
+        .await?;
     if favorite {
-        state.store.set_lock_favorite(caller.organization.id, id, caller.login.user_id, true, now).await?;
+        state
+            .store
+            .set_lock_favorite(caller.organization.id, id, caller.login.user_id, true, now)
+            .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -226,11 +297,24 @@ async fn update_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): 
 /// Removes a door. Administrators of its place.
 #[utoipa::path(delete, path = "/locks/{id}", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn delete_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     let lock = state.store.lock(caller.organization.id, id, None).await?;
     let now = state.clock.now();
-    policy::require(&caller, MemberType::Administrator, Scope::Place(lock.place_id), now, "delete this door")?;
-    state.store.delete_lock(&caller.actor(), caller.organization.id, id, now).await?;
+    policy::require(
+        &caller,
+        MemberType::Administrator,
+        Scope::Place(lock.place_id),
+        now,
+        "delete this door",
+    )?;
+    state
+        .store
+        .delete_lock(&caller.actor(), caller.organization.id, id, now)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -280,17 +364,28 @@ pub struct UnlockedBody {
     responses((status = 200, body = UnlockedBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Denied, with the code of the failed check"),
         (status = 404, body = ErrorBody, description = "fad10e: no such door")))]
-async fn unlock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id, Body(request): Body<UnlockRequest>) -> ApiResult<Json<UnlockedBody>> {
+async fn unlock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+    Body(request): Body<UnlockRequest>,
+) -> ApiResult<Json<UnlockedBody>> {
     let now = state.clock.now();
     let org = caller.organization.id;
-    let facts = state.store.access_facts(org, id, AccessSubject::User(caller.login.user_id)).await?;
-    let location = request
-        .context
-        .and_then(|c| c.location)
-        .map(|l| Location { latitude: l.latitude, longitude: l.longitude });
+    let facts = state
+        .store
+        .access_facts(org, id, AccessSubject::User(caller.login.user_id))
+        .await?;
+    let location = request.context.and_then(|c| c.location).map(|l| Location {
+        latitude: l.latitude,
+        longitude: l.longitude,
+    });
     let credential = Credential::App {
         location,
-        proximity_proof: request.lock.and_then(|l| l.proximity_proof).is_some_and(|p| !p.is_empty()),
+        proximity_proof: request
+            .lock
+            .and_then(|l| l.proximity_proof)
+            .is_some_and(|p| !p.is_empty()),
         primary_device: caller.login.primary,
     };
     let decision = decide(&facts, &credential, now);
@@ -315,38 +410,79 @@ async fn unlock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id, B
     };
     state.store.record_access(org, &record, now).await?;
     match denial {
-        None => Ok(Json(UnlockedBody { message: "Unlocked!" })),
+        None => Ok(Json(UnlockedBody {
+            message: "Unlocked!",
+        })),
         Some(denial) => Err(ApiError::Door(denial)),
     }
 }
 
-async fn set_lockdown(state: &AppState, caller: &Principal, id: i64, locked_down: bool) -> ApiResult<StatusCode> {
+async fn set_lockdown(
+    state: &AppState,
+    caller: &Principal,
+    id: i64,
+    locked_down: bool,
+) -> ApiResult<StatusCode> {
     let lock = state.store.lock(caller.organization.id, id, None).await?;
     let now = state.clock.now();
-    policy::require(caller, MemberType::Administrator, Scope::Place(lock.place_id), now, "lock this door down")?;
-    state.store.set_lock_lockdown(&caller.actor(), caller.organization.id, id, locked_down, now).await?;
+    policy::require(
+        caller,
+        MemberType::Administrator,
+        Scope::Place(lock.place_id),
+        now,
+        "lock this door down",
+    )?;
+    state
+        .store
+        .set_lock_lockdown(
+            &caller.actor(),
+            caller.organization.id,
+            id,
+            locked_down,
+            now,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Locks the door down: it opens for nobody until the lockdown is cancelled.
 #[utoipa::path(post, path = "/locks/{id}/lock_down", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn lock_down(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn lock_down(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_lockdown(&state, &caller, id, true).await
 }
 
 /// Ends the door's lockdown.
 #[utoipa::path(post, path = "/locks/{id}/cancel_lockdown", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn cancel_lockdown(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn cancel_lockdown(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_lockdown(&state, &caller, id, false).await
 }
 
-async fn set_favorite(state: &AppState, caller: &Principal, id: i64, favorite: bool) -> ApiResult<StatusCode> {
+async fn set_favorite(
+    state: &AppState,
+    caller: &Principal,
+    id: i64,
+    favorite: bool,
+) -> ApiResult<StatusCode> {
     visible_lock(state, caller, id, None).await?;
     state
         .store
-        .set_lock_favorite(caller.organization.id, id, caller.login.user_id, favorite, state.clock.now())
+        .set_lock_favorite(
+            caller.organization.id,
+            id,
+            caller.login.user_id,
+            favorite,
+            state.clock.now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -354,13 +490,21 @@ async fn set_favorite(state: &AppState, caller: &Principal, id: i64, favorite: b
 /// Marks a door as one of the caller's favorites.
 #[utoipa::path(post, path = "/locks/{id}/favorite", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn favorite_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn favorite_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_favorite(&state, &caller, id, true).await
 }
 
 /// Removes a door from the caller's favorites.
 #[utoipa::path(post, path = "/locks/{id}/unfavorite", tag = "doors", security(("Kisi-Login" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unfavorite_lock(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn unfavorite_lock(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_favorite(&state, &caller, id, false).await
 }

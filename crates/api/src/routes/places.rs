@@ -305,12 +305,23 @@ async fn unfavorite_place(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn set_lockdown(state: &AppState, caller: &gatehouse_domain::Principal, id: i64, locked_down: bool) -> ApiResult<StatusCode> {
+async fn set_lockdown(
+    state: &AppState,
+    caller: &gatehouse_domain::Principal,
+    id: i64,
+    locked_down: bool,
+) -> ApiResult<StatusCode> {
     state.store.place(caller.organization.id, id, None).await?;
     require_place_admin(state, caller, Scope::Place(id), "lock this place down")?;
     state
         .store
-        .set_place_lockdown(&caller.actor(), caller.organization.id, id, locked_down, state.clock.now())
+        .set_place_lockdown(
+            &caller.actor(),
+            caller.organization.id,
+            id,
+            locked_down,
+            state.clock.now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -319,7 +330,11 @@ async fn set_lockdown(state: &AppState, caller: &gatehouse_domain::Principal, id
 #[utoipa::path(post, path = "/places/{id}/lock_down", tag = "places", security(("Kisi-Login" = [])),
     params(("id" = i64, Path, description = "Place id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn lock_down_place(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn lock_down_place(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_lockdown(&state, &caller, id, true).await
 }
 
@@ -327,6 +342,10 @@ async fn lock_down_place(State(state): State<AppState>, Auth(caller): Auth, Id(i
 #[utoipa::path(post, path = "/places/{id}/cancel_lockdown", tag = "places", security(("Kisi-Login" = [])),
     params(("id" = i64, Path, description = "Place id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn cancel_place_lockdown(State(state): State<AppState>, Auth(caller): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+async fn cancel_place_lockdown(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     set_lockdown(&state, &caller, id, false).await
 }

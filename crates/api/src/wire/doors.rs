@@ -82,7 +82,12 @@ impl From<Lock> for LockBody {
             time_restriction_time_zone: None,
             favorite: l.favorite,
             place_id: l.place_id,
-            place: LockPlaceRef { id: l.place_id, name: l.place_name, latitude: l.place_latitude, longitude: l.place_longitude },
+            place: LockPlaceRef {
+                id: l.place_id,
+                name: l.place_name,
+                latitude: l.place_latitude,
+                longitude: l.place_longitude,
+            },
             floor_id: l.floor_id,
             groups_count: l.groups_count,
             unlocked_until: None,
@@ -122,11 +127,23 @@ impl From<GroupLock> for GroupLockBody {
             created_at: time(gl.created_at),
             updated_at: time(gl.updated_at),
             group_id: gl.group_id,
-            group: NamedRef { id: gl.group_id, resource_type: "Group", name: gl.group_name },
+            group: NamedRef {
+                id: gl.group_id,
+                resource_type: "Group",
+                name: gl.group_name,
+            },
             lock_id: gl.lock_id,
-            lock: GroupLockLockRef { id: gl.lock_id, description: gl.lock_description, name: gl.lock_name },
+            lock: GroupLockLockRef {
+                id: gl.lock_id,
+                description: gl.lock_description,
+                name: gl.lock_name,
+            },
             place_id: gl.place_id,
-            place: NamedRef { id: gl.place_id, resource_type: "Place", name: gl.place_name },
+            place: NamedRef {
+                id: gl.place_id,
+                resource_type: "Place",
+                name: gl.place_name,
+            },
         }
     }
 }
@@ -193,7 +210,11 @@ pub fn hhmm(minutes: u32) -> String {
 impl From<ScheduleRecord> for ScheduleBody {
     fn from(s: ScheduleRecord) -> Self {
         let kind = match s.kind {
-            ScheduleKind::Recurring { days, start_minute, end_minute } => {
+            ScheduleKind::Recurring {
+                days,
+                start_minute,
+                end_minute,
+            } => {
                 let day = |bit: u8| days & (1 << bit) != 0;
                 ScheduleKindBody::RecurringEvent {
                     monday: day(0),
@@ -207,7 +228,10 @@ impl From<ScheduleRecord> for ScheduleBody {
                     ends_at_time: hhmm(end_minute),
                 }
             }
-            ScheduleKind::Single { starts_at, ends_at } => ScheduleKindBody::SingleEvent { starts_at: time(starts_at), ends_at: time(ends_at) },
+            ScheduleKind::Single { starts_at, ends_at } => ScheduleKindBody::SingleEvent {
+                starts_at: time(starts_at),
+                ends_at: time(ends_at),
+            },
         };
         ScheduleBody {
             id: s.id,
@@ -220,8 +244,16 @@ impl From<ScheduleRecord> for ScheduleBody {
             consequence: "allow",
             scheduleable_type: "Group",
             scheduleable_id: s.group_id,
-            scheduleable: ScheduleableRef { id: s.group_id, kind: "Group", name: s.group_name },
-            place: s.place_id.zip(s.place_name).map(|(id, name)| NamedRef { id, resource_type: "Place", name }),
+            scheduleable: ScheduleableRef {
+                id: s.group_id,
+                kind: "Group",
+                name: s.group_name,
+            },
+            place: s.place_id.zip(s.place_name).map(|(id, name)| NamedRef {
+                id,
+                resource_type: "Place",
+                name,
+            }),
             place_id: s.place_id,
             integration_id: None,
             kind,
@@ -271,8 +303,14 @@ pub struct EventBody {
 
 impl From<Event> for EventBody {
     fn from(e: Event) -> Self {
-        let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_else(|_| serde_json::json!({}));
-        let action = e.event_type.rsplit('.').next().unwrap_or_default().to_owned();
+        let details: serde_json::Value =
+            serde_json::from_str(&e.details).unwrap_or_else(|_| serde_json::json!({}));
+        let action = e
+            .event_type
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         EventBody {
             uuid: e.uuid,
             action,

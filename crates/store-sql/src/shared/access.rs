@@ -121,6 +121,19 @@ pub(super) async fn facts(
             holds.map(|_| (Role::GroupBasic.id().to_owned(), Some(group_id), None, None)).into_iter().collect()
         }
     };
+    let mut raw = raw;
+    if let AccessSubject::User(user_id) = subject {
+        // The owner holds no assignment, yet may open every door.
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT owner_user_id FROM organizations WHERE id = $1")
+                .bind(organization_id)
+                .fetch_one(pool)
+                .await
+                .map_err(db)?;
+        if owner == Some(user_id) {
+            raw.push((Role::OrganizationOwner.id().to_owned(), None, None, None));
+        }
+    }
     let group_ids: Vec<i64> = raw.iter().filter_map(|(_, group, _, _)| *group).collect();
     let groups = group_facts(pool, &group_ids).await?;
     let mut grants = Vec::with_capacity(raw.len());
