@@ -113,6 +113,28 @@ impl TestApp {
         }
     }
 
+    /// A new api login for a member (who may have no password), made in the store.
+    pub async fn login_for(&self, organization_id: i64, user_id: i64) -> String {
+        let (secret, hash) = gatehouse_api::auth::new_secret();
+        let login = gatehouse_domain::NewLogin {
+            user_id,
+            organization_id,
+            login_type: gatehouse_domain::LoginType::Api,
+            name: None,
+            expire: true,
+            device_brand: None,
+            device_model: None,
+            os_name: None,
+            secret_hash: hash,
+        };
+        let now = gatehouse_api::Clock::now(&gatehouse_api::SystemClock);
+        self.store
+            .create_login(&gatehouse_domain::Actor::Operator, &login, now)
+            .await
+            .expect("login");
+        secret
+    }
+
     pub async fn sign_in(&self, domain: &str, email: &str, password: &str) -> String {
         let response = self
             .call(

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod conventions;
+mod doors;
 mod kisi_client;
 mod logins;
 mod members;

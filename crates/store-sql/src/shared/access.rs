@@ -95,7 +95,8 @@ pub(super) async fn facts(
         None => None,
     };
     // (role, group, valid_from, valid_until) of every way to this door.
-    let raw: Vec<(String, Option<i64>, Option<Timestamp>, Option<Timestamp>)> = match subject {
+    type Way = (String, Option<i64>, Option<Timestamp>, Option<Timestamp>);
+    let raw: Vec<Way> = match subject {
         AccessSubject::User(user_id) => sqlx::query_as(
             "SELECT ra.role_id, CASE WHEN ra.applies_to_type = 'Group' THEN ra.applies_to_id END, ra.valid_from, ra.valid_until \
              FROM role_assignments ra WHERE ra.organization_id = $1 \
