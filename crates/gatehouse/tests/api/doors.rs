@@ -14,6 +14,11 @@ crate::on_both_backends!(
     schedules_open_and_close
 );
 
+/// The server's own clock: these tests talk to a real server, which reads it.
+fn wall_clock() -> chrono::DateTime<Utc> {
+    gatehouse_api::Clock::now(&gatehouse_api::SystemClock)
+}
+
 /// A place with a door in a group, and a basic member of the group.
 struct Site {
     owner: Owner,
@@ -242,7 +247,7 @@ async fn every_denial_code(app: &TestApp) {
         .as_i64()
         .unwrap();
     let window = |from: chrono::DateTime<Utc>, until: chrono::DateTime<Utc>| json!({"role_assignment": {"valid_from": from.to_rfc3339(), "valid_until": until.to_rfc3339()}});
-    let now = Utc::now();
+    let now = wall_clock();
     app.patch(
         &format!("/role_assignments/{assignment}"),
         s,
@@ -409,7 +414,7 @@ async fn schedules_open_and_close(app: &TestApp) {
         (403, "34ffaa".into()),
         "no schedule, no time"
     );
-    let now = Utc::now();
+    let now = wall_clock();
     let event = |from: chrono::DateTime<Utc>, until: chrono::DateTime<Utc>| {
         json!({"schedule": {"scheduleable_type": "Group", "scheduleable_id": site.group, "name": "Visit",
             "starts_at": from.to_rfc3339(), "ends_at": until.to_rfc3339()}})
@@ -435,7 +440,7 @@ async fn schedules_open_and_close(app: &TestApp) {
         "before the window"
     );
     let id = later.body["id"].as_i64().unwrap();
-    let now = Utc::now();
+    let now = wall_clock();
     app.patch(
         &format!("/schedules/{id}"),
         s,
@@ -472,7 +477,7 @@ async fn schedules_open_and_close(app: &TestApp) {
         ),
         (Some(true), Some("00:00"))
     );
-    let local = Utc::now()
+    let local = wall_clock()
         .with_timezone(&chrono_tz::Europe::Berlin)
         .format("%H:%M")
         .to_string();
