@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod authority;
+pub mod cards;
 pub mod email;
 pub mod entities;
 pub mod errors;
@@ -16,6 +17,7 @@ pub mod password;
 pub mod roles;
 
 pub use authority::{Authority, Grant, Managed, Scope};
+pub use cards::*;
 pub use email::Email;
 pub use entities::*;
 pub use errors::FieldErrors;

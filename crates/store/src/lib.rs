@@ -24,13 +24,20 @@ use gatehouse_domain::{
     Authority, Group, GroupFields, MemberPatch, NewMember, NewRoleAssignment, PurgeReport,
     RoleAssignment, RoleAssignmentPatch, Team, TeamMembership,
 };
+use gatehouse_domain::{
+    Card, CardAssignment, CardIdentity, GroupLink, NewCard, NewCardAssignment, NewGroupLink,
+    PresentedCard, Reader,
+};
 
 pub use error::{StoreError, StoreResult};
+pub use query::{
+    CardAssignmentQuery, CardQuery, GroupLinkQuery, GroupLockQuery, LockQuery, LockSort,
+    ScheduleQuery,
+};
 pub use query::{
     EventQuery, GroupQuery, MemberQuery, MemberSort, NameSort, Page, Paged, PlaceQuery, PlaceSort,
     RoleAssignmentQuery, TeamMembershipQuery, TeamQuery, Visibility,
 };
-pub use query::{GroupLockQuery, LockQuery, LockSort, ScheduleQuery};
 
 /// The whole persistence surface of gatehouse. Object-safe, so the server
 /// holds an `Arc<dyn Store>` chosen at start-up from the database URL.
@@ -442,6 +449,114 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         now: Timestamp,
     ) -> StoreResult<()>;
+
+    // Cards, readers and quick access links.
+
+    async fn list_cards(&self, organization_id: i64, query: &CardQuery)
+        -> StoreResult<Paged<Card>>;
+    async fn card(&self, organization_id: i64, id: i64) -> StoreResult<Card>;
+    /// `Conflict("card")` when a card with the same identity is enrolled.
+    async fn create_card(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        card: &NewCard,
+        now: Timestamp,
+    ) -> StoreResult<Card>;
+    async fn delete_card(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn list_card_assignments(
+        &self,
+        organization_id: i64,
+        query: &CardAssignmentQuery,
+    ) -> StoreResult<Paged<CardAssignment>>;
+    async fn card_assignment(&self, organization_id: i64, id: i64) -> StoreResult<CardAssignment>;
+    /// Assigns a card (deactivated until activated). `Conflict("card_id")`
+    /// for an unknown or already assigned card, `Conflict("assignee_id")`
+    /// for someone not a member.
+    async fn create_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        assignment: &NewCardAssignment,
+        now: Timestamp,
+    ) -> StoreResult<CardAssignment>;
+    /// Sets or clears the two-factor PIN (an Argon2id hash) and its notification flag.
+    async fn update_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        pin_hash: Option<Option<String>>,
+        send_notification: Option<bool>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn set_card_assignment_status(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        activated: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Activates the assignment whose activation token hashes to this;
+    /// the token works once.
+    async fn activate_card_with_token(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<()>;
+    async fn delete_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn create_reader(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        lock_id: i64,
+        name: &str,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Reader>;
+    async fn authenticate_reader(&self, secret_hash: &[u8]) -> StoreResult<Option<Reader>>;
+    /// The card a reader read, with its holder, if enrolled; records its use.
+    async fn presented_card(
+        &self,
+        organization_id: i64,
+        identity: &CardIdentity,
+        now: Timestamp,
+    ) -> StoreResult<Option<PresentedCard>>;
+    async fn list_group_links(
+        &self,
+        organization_id: i64,
+        query: &GroupLinkQuery,
+    ) -> StoreResult<Paged<GroupLink>>;
+    /// Creates a quick access link; an e-mail of a member makes it theirs.
+    async fn create_group_link(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        link: &NewGroupLink,
+        now: Timestamp,
+    ) -> StoreResult<GroupLink>;
+    async fn delete_group_link(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The link behind a secret hash; records its use.
+    async fn authenticate_link(
+        &self,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<GroupLink>>;
 
     // The access decision.
 

@@ -225,3 +225,35 @@ pub struct ScheduleQuery {
     pub group_id: Option<i64>,
     pub page: Page,
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct CardQuery {
+    pub ids: Option<Vec<i64>>,
+    /// `Some(Some(true))` activated, `Some(Some(false))` deactivated,
+    /// `Some(None)` unassigned.
+    pub status: Option<Option<bool>>,
+    pub token: Option<String>,
+    pub uid: Option<String>,
+    pub facility_code: Option<i64>,
+    pub card_number: Option<i64>,
+    pub user_id: Option<i64>,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CardAssignmentQuery {
+    pub ids: Option<Vec<i64>>,
+    pub user_id: Option<i64>,
+    pub activated: Option<bool>,
+    pub card_ids: Option<Vec<i64>>,
+    pub page: Page,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupLinkQuery {
+    pub ids: Option<Vec<i64>>,
+    pub group_id: Option<i64>,
+    /// Case-insensitive substring of the link's name, e-mail or phone.
+    pub query: Option<String>,
+    pub page: Page,
+}

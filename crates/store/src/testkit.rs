@@ -51,6 +51,8 @@ macro_rules! conformance_tests {
             locks_group_locks_and_lockdown,
             access_facts_and_records,
             schedules_reach_the_decision,
+            cards_from_enrolment_to_the_reader,
+            quick_access_links,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -1962,7 +1964,7 @@ pub async fn purge_removes_the_user_everywhere(store: &dyn Store) {
     );
 }
 
-async fn lock_in(
+pub async fn lock_in(
     store: &dyn Store,
     owner: &Principal,
     place_id: i64,
@@ -2624,4 +2626,280 @@ pub async fn schedules_reach_the_decision(store: &dyn Store) {
         store.schedule(org, schedule.id).await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn cards_from_enrolment_to_the_reader(store: &dyn Store) {
+    use gatehouse_domain::{CardIdentity, CardType, NewCard, NewCardAssignment};
+    let a = organization(store, "cardco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let desfire = NewCard {
+        card_type: CardType::MifareDesfire,
+        identity: CardIdentity::Token("TOK-1".into()),
+    };
+    let card = store
+        .create_card(&a.actor(), org, &desfire, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        (card.card_type.as_str(), card.token.as_deref()),
+        ("mifare_desfire", Some("TOK-1"))
+    );
+    assert!(card.assignment.is_none());
+    let again = NewCard {
+        card_type: CardType::MifareDesfire,
+        identity: CardIdentity::Token("tok-1".into()),
+    };
+    assert!(matches!(
+        store.create_card(&a.actor(), org, &again, t0()).await,
+        Err(StoreError::Conflict { field: "card", .. })
+    ));
+    let lf = NewCard {
+        card_type: CardType::Lf("hid_h10301"),
+        identity: CardIdentity::Numbers(Some(12), 3456),
+    };
+    let lf = store.create_card(&a.actor(), org, &lf, t0()).await.unwrap();
+    let unassigned = store
+        .list_cards(
+            org,
+            &crate::CardQuery {
+                status: Some(None),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(unassigned.total, 2);
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("card@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let new = NewCardAssignment {
+        card_id: card.id,
+        user_id: m.user_id,
+        two_factor_pin_hash: None,
+        send_two_factor_pin_notification: false,
+        activation_token_hash: b"activation".to_vec(),
+    };
+    let assignment = store
+        .create_card_assignment(&a.actor(), org, &new, t0())
+        .await
+        .unwrap();
+    assert!(!assignment.activated, "assigned cards start deactivated");
+    let twice = NewCardAssignment {
+        activation_token_hash: b"other".to_vec(),
+        ..new.clone()
+    };
+    assert!(matches!(
+        store
+            .create_card_assignment(&a.actor(), org, &twice, t0())
+            .await,
+        Err(StoreError::Conflict {
+            field: "card_id",
+            ..
+        })
+    ));
+    let presented = store
+        .presented_card(org, &CardIdentity::Token("tok-1".into()), t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (presented.user_id, presented.activated),
+        (Some(m.user_id), false)
+    );
+    assert_eq!(
+        store.card(org, card.id).await.unwrap().last_used_at,
+        Some(t0())
+    );
+    store
+        .activate_card_with_token(b"activation", t0())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .card_assignment(org, assignment.id)
+            .await
+            .unwrap()
+            .activated
+    );
+    assert!(
+        matches!(
+            store.activate_card_with_token(b"activation", t0()).await,
+            Err(StoreError::NotFound)
+        ),
+        "single use"
+    );
+    store
+        .set_card_assignment_status(&a.actor(), org, assignment.id, false, t0())
+        .await
+        .unwrap();
+    let deactivated = store
+        .list_card_assignments(
+            org,
+            &crate::CardAssignmentQuery {
+                activated: Some(false),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(deactivated.total, 1);
+    store
+        .update_card_assignment(
+            &a.actor(),
+            org,
+            assignment.id,
+            Some(Some("$argon2id$pin".into())),
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .card_assignment(org, assignment.id)
+            .await
+            .unwrap()
+            .has_two_factor_pin
+    );
+    assert!(store
+        .presented_card(org, &CardIdentity::Numbers(Some(12), 3456), t0())
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id
+        .is_none());
+    assert!(store
+        .presented_card(org, &CardIdentity::Uid("nope".into()), t0())
+        .await
+        .unwrap()
+        .is_none());
+
+    let place = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, place.id, "Door").await;
+    let reader = store
+        .create_reader(
+            &a.actor(),
+            org,
+            door.id,
+            "Front reader",
+            b"reader-secret",
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .authenticate_reader(b"reader-secret")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        reader.id
+    );
+    assert!(store.authenticate_reader(b"wrong").await.unwrap().is_none());
+    store
+        .delete_card_assignment(&a.actor(), org, assignment.id, t0())
+        .await
+        .unwrap();
+    store
+        .delete_card(&a.actor(), org, lf.id, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.card(org, lf.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn quick_access_links(store: &dyn Store) {
+    use gatehouse_domain::NewGroupLink;
+    let a = organization(store, "linkco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let group = group_in(store, &a, "Visitors", None).await;
+    let m = store
+        .create_member(
+            &a.actor(),
+            org,
+            &new_member("guest@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let link = |name: &str, email: Option<&str>, secret: &[u8]| NewGroupLink {
+        group_id: group.id,
+        name: name.into(),
+        email: email.map(|e| Email::parse(e).unwrap()),
+        phone: None,
+        link_enabled: true,
+        quick_response_code_type: None,
+        valid_from: None,
+        valid_until: Some(t0() + chrono::Duration::days(1)),
+        secret_hash: secret.to_vec(),
+    };
+    let personal = store
+        .create_group_link(
+            &a.actor(),
+            org,
+            &link("Guest", Some("GUEST@x.io"), b"l1"),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        personal.user_id,
+        Some(m.user_id),
+        "an e-mail of a member makes it their link"
+    );
+    let visitor = store
+        .create_group_link(
+            &a.actor(),
+            org,
+            &link("Courier", Some("courier@y.io"), b"l2"),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(visitor.user_id, None);
+    let found = store.authenticate_link(b"l1", t0()).await.unwrap().unwrap();
+    assert_eq!((found.id, found.last_used_at), (personal.id, Some(t0())));
+    assert!(store
+        .authenticate_link(b"zz", t0())
+        .await
+        .unwrap()
+        .is_none());
+    let listed = store
+        .list_group_links(
+            org,
+            &crate::GroupLinkQuery {
+                query: Some("cour".into()),
+                page: Page::new(10, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![visitor.id]
+    );
+    store
+        .delete_group_link(&a.actor(), org, visitor.id, t0())
+        .await
+        .unwrap();
+    assert!(store
+        .authenticate_link(b"l2", t0())
+        .await
+        .unwrap()
+        .is_none());
 }

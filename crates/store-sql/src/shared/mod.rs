@@ -17,16 +17,23 @@ use gatehouse_domain::{
     Authority, Group, GroupFields, MemberPatch, NewMember, NewRoleAssignment, PurgeReport,
     RoleAssignment, RoleAssignmentPatch, Team, TeamMembership,
 };
+use gatehouse_domain::{
+    Card, CardAssignment, CardIdentity, GroupLink, NewCard, NewCardAssignment, NewGroupLink,
+    PresentedCard, Reader,
+};
+use gatehouse_store::{
+    CardAssignmentQuery, CardQuery, GroupLinkQuery, GroupLockQuery, LockQuery, ScheduleQuery,
+};
 use gatehouse_store::{
     EventQuery, GroupQuery, MemberQuery, Page, Paged, PlaceQuery, RoleAssignmentQuery, Store,
     StoreError, StoreResult, TeamMembershipQuery, TeamQuery,
 };
-use gatehouse_store::{GroupLockQuery, LockQuery, ScheduleQuery};
 use sqlx::Pool;
 
 use super::Db;
 
 mod access;
+mod credentials;
 mod events;
 mod groups;
 mod locks;
@@ -651,6 +658,176 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         schedules::delete(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_cards(
+        &self,
+        organization_id: i64,
+        query: &CardQuery,
+    ) -> StoreResult<Paged<Card>> {
+        credentials::list_cards(&self.pool, organization_id, query).await
+    }
+
+    async fn card(&self, organization_id: i64, id: i64) -> StoreResult<Card> {
+        credentials::card(&self.pool, organization_id, id).await
+    }
+
+    async fn create_card(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        card: &NewCard,
+        now: Timestamp,
+    ) -> StoreResult<Card> {
+        credentials::create_card(&self.pool, actor, organization_id, card, now).await
+    }
+
+    async fn delete_card(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        credentials::delete_card(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn list_card_assignments(
+        &self,
+        organization_id: i64,
+        query: &CardAssignmentQuery,
+    ) -> StoreResult<Paged<CardAssignment>> {
+        credentials::list_assignments(&self.pool, organization_id, query).await
+    }
+
+    async fn card_assignment(&self, organization_id: i64, id: i64) -> StoreResult<CardAssignment> {
+        credentials::assignment(&self.pool, organization_id, id).await
+    }
+
+    async fn create_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        assignment: &NewCardAssignment,
+        now: Timestamp,
+    ) -> StoreResult<CardAssignment> {
+        credentials::create_assignment(&self.pool, actor, organization_id, assignment, now).await
+    }
+
+    async fn update_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        pin_hash: Option<Option<String>>,
+        send_notification: Option<bool>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        credentials::update_assignment(
+            &self.pool,
+            actor,
+            organization_id,
+            id,
+            pin_hash,
+            send_notification,
+            now,
+        )
+        .await
+    }
+
+    async fn set_card_assignment_status(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        activated: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        credentials::set_status(&self.pool, actor, organization_id, id, activated, now).await
+    }
+
+    async fn activate_card_with_token(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<()> {
+        credentials::activate_with_token(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_card_assignment(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        credentials::delete_assignment(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn create_reader(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        lock_id: i64,
+        name: &str,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Reader> {
+        credentials::create_reader(
+            &self.pool,
+            actor,
+            organization_id,
+            lock_id,
+            name,
+            secret_hash,
+            now,
+        )
+        .await
+    }
+
+    async fn authenticate_reader(&self, secret_hash: &[u8]) -> StoreResult<Option<Reader>> {
+        credentials::authenticate_reader(&self.pool, secret_hash).await
+    }
+
+    async fn presented_card(
+        &self,
+        organization_id: i64,
+        identity: &CardIdentity,
+        now: Timestamp,
+    ) -> StoreResult<Option<PresentedCard>> {
+        credentials::presented_card(&self.pool, organization_id, identity, now).await
+    }
+
+    async fn list_group_links(
+        &self,
+        organization_id: i64,
+        query: &GroupLinkQuery,
+    ) -> StoreResult<Paged<GroupLink>> {
+        credentials::list_links(&self.pool, organization_id, query).await
+    }
+
+    async fn create_group_link(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        link: &NewGroupLink,
+        now: Timestamp,
+    ) -> StoreResult<GroupLink> {
+        credentials::create_link(&self.pool, actor, organization_id, link, now).await
+    }
+
+    async fn delete_group_link(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        credentials::delete_link(&self.pool, actor, organization_id, id, now).await
+    }
+
+    async fn authenticate_link(
+        &self,
+        secret_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<GroupLink>> {
+        credentials::authenticate_link(&self.pool, secret_hash, now).await
     }
 
     async fn access_facts(
