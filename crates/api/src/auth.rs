@@ -75,6 +75,10 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
 enum Credential<'a> {
     None,
     Login(&'a str),
+    /// A quick access link's secret.
+    GroupLink(&'a str),
+    /// A reader's secret.
+    Service(&'a str),
     /// Any other scheme, or a malformed value (kisi-client sends the literal
     /// `null` when signed out).
     Unusable,
@@ -88,10 +92,17 @@ fn credential(request: &Request) -> Credential<'_> {
         return Credential::Unusable;
     };
     match value.trim().split_once(' ') {
-        Some((scheme, secret))
-            if scheme.eq_ignore_ascii_case("KISI-LOGIN") && !secret.trim().is_empty() =>
-        {
-            Credential::Login(secret.trim())
+        Some((scheme, secret)) if !secret.trim().is_empty() => {
+            let secret = secret.trim();
+            if scheme.eq_ignore_ascii_case("KISI-LOGIN") {
+                Credential::Login(secret)
+            } else if scheme.eq_ignore_ascii_case("KISI-GROUP-LINK") {
+                Credential::GroupLink(secret)
+            } else if scheme.eq_ignore_ascii_case("KISI-SERVICE") {
+                Credential::Service(secret)
+            } else {
+                Credential::Unusable
+            }
         }
         _ => Credential::Unusable,
     }
@@ -106,30 +117,51 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let principal = match credential(&request) {
-        Credential::Login(secret) => {
-            match state
-                .store
-                .authenticate(&hash_secret(secret), state.clock.now())
-                .await
-            {
-                Ok(principal) => principal.map(Arc::new),
-                Err(error) => return ApiError::from(error).into_response(),
-            }
-        }
-        Credential::None | Credential::Unusable => None,
+    let now = state.clock.now();
+    let store = &state.store;
+    let found = match credential(&request) {
+        Credential::Login(secret) => store
+            .authenticate(&hash_secret(secret), now)
+            .await
+            .map(|p| p.map(Caller::Login)),
+        Credential::GroupLink(secret) => store
+            .authenticate_link(&hash_secret(secret), now)
+            .await
+            .map(|l| l.map(Caller::Link)),
+        Credential::Service(secret) => store
+            .authenticate_reader(&hash_secret(secret))
+            .await
+            .map(|r| r.map(Caller::Reader)),
+        Credential::None | Credential::Unusable => Ok(None),
     };
-    let key = match &principal {
-        Some(principal) => RateKey::User(principal.login.user_id),
+    let caller = match found {
+        Ok(caller) => caller,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let key = match &caller {
+        Some(Caller::Login(principal)) => RateKey::User(principal.login.user_id),
+        Some(Caller::Link(link)) => RateKey::Link(link.id),
+        Some(Caller::Reader(reader)) => RateKey::Reader(reader.id),
         None => RateKey::Address(client_address(&request)),
     };
     if !state.rate_limiter.check(&key) {
         return ApiError::RateLimited.into_response();
     }
-    if let Some(principal) = principal {
-        request.extensions_mut().insert(principal);
-    }
+    let extensions = request.extensions_mut();
+    match caller {
+        Some(Caller::Login(principal)) => extensions.insert(Arc::new(principal)).map(drop),
+        Some(Caller::Link(link)) => extensions.insert(Arc::new(link)).map(drop),
+        Some(Caller::Reader(reader)) => extensions.insert(Arc::new(reader)).map(drop),
+        None => None,
+    };
     next.run(request).await
+}
+
+/// Who a credential belongs to.
+enum Caller {
+    Login(gatehouse_domain::Principal),
+    Link(gatehouse_domain::GroupLink),
+    Reader(gatehouse_domain::Reader),
 }
 
 fn client_address(request: &Request) -> IpAddr {

@@ -57,6 +57,11 @@ pub enum ApiError {
     },
     /// A door stayed shut: the access decision's code and status.
     Door(gatehouse_domain::access::Denial),
+    /// A duplicate refused with a Kisi code (422 in the `Error` envelope).
+    Duplicate {
+        message: String,
+        code: &'static str,
+    },
     NotFound,
     MethodNotAllowed,
     Invalid(FieldErrors),
@@ -143,6 +148,9 @@ impl IntoResponse for ApiError {
                 envelope(StatusCode::FORBIDDEN, message, codes::FORBIDDEN)
             }
             ApiError::Denied { message, code } => envelope(StatusCode::FORBIDDEN, message, code),
+            ApiError::Duplicate { message, code } => {
+                envelope(StatusCode::UNPROCESSABLE_ENTITY, message, code)
+            }
             ApiError::Door(denial) => envelope(
                 StatusCode::from_u16(denial.status()).unwrap_or(StatusCode::FORBIDDEN),
                 denial.message(),

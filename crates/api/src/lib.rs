@@ -5,6 +5,7 @@
 //! middleware; every error leaves as a Kisi envelope.
 
 pub mod auth;
+pub mod doors;
 pub mod error;
 pub mod extract;
 pub mod paging;

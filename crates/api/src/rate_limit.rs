@@ -11,6 +11,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter as Governor};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RateKey {
     User(i64),
+    Link(i64),
+    Reader(i64),
     Address(IpAddr),
 }
 

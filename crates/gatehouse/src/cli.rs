@@ -28,6 +28,40 @@ pub enum Command {
     /// Operator actions on user profiles.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Card readers without hardware.
+    #[command(subcommand)]
+    Reader(ReaderCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReaderCommand {
+    /// Present a card at a reader's door, exactly as the reader would:
+    /// decides, records the event, prints the outcome. Exits 0 when the door
+    /// opens, 3 when it stays shut.
+    Tap(TapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TapArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The reader's secret (from POST /readers).
+    #[arg(long, env = "GATEHOUSE_READER_SECRET", hide_env_values = true)]
+    pub reader_secret: String,
+    /// A Kisi card's token.
+    #[arg(long, group = "card")]
+    pub card_token: Option<String>,
+    /// A high-frequency card's UID.
+    #[arg(long, group = "card")]
+    pub card_uid: Option<String>,
+    /// A low-frequency card's number (with --facility-code when it has one).
+    #[arg(long, group = "card")]
+    pub card_number: Option<i64>,
+    #[arg(long, requires = "card_number")]
+    pub facility_code: Option<i64>,
+    /// The card's two-factor PIN, if it has one.
+    #[arg(long)]
+    pub pin: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +172,7 @@ pub async fn main() -> ExitCode {
         }
         Command::Bootstrap(args) => commands::bootstrap(args).await,
         Command::Users(UsersCommand::Purge(args)) => commands::purge(args).await,
+        Command::Reader(ReaderCommand::Tap(args)) => return commands::tap(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

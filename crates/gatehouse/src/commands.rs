@@ -11,7 +11,7 @@ use gatehouse_domain::{Assignee, GroupFields, NewRoleAssignment, Role};
 use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
-use crate::cli::{BootstrapArgs, PurgeArgs, ServeArgs, SubscriptionArg};
+use crate::cli::{BootstrapArgs, PurgeArgs, ServeArgs, SubscriptionArg, TapArgs};
 use crate::server::{self, Limits};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -243,4 +243,57 @@ pub async fn purge(args: PurgeArgs) -> anyhow::Result<()> {
         report.user_id, report.memberships, report.logins, report.role_assignments
     );
     Ok(())
+}
+
+/// `gatehouse reader tap`: the reader's own path, from the command line.
+pub async fn tap(args: TapArgs) -> std::process::ExitCode {
+    let outcome = async {
+        let identity = match (args.card_token, args.card_uid, args.card_number) {
+            (Some(token), _, _) => gatehouse_domain::CardIdentity::Token(token),
+            (_, Some(uid), _) => gatehouse_domain::CardIdentity::Uid(uid),
+            (_, _, Some(number)) => {
+                gatehouse_domain::CardIdentity::Numbers(args.facility_code, number)
+            }
+            _ => bail!(
+                "name the card: --card-token, --card-uid, or --card-number (with --facility-code)"
+            ),
+        };
+        let url = args.storage.url();
+        let store = gatehouse_store_sql::open(&url).await.with_context(|| {
+            format!("opening the database {}", gatehouse_store_sql::redact(&url))
+        })?;
+        let reader = store
+            .authenticate_reader(&gatehouse_api::auth::hash_secret(&args.reader_secret))
+            .await?
+            .context("no reader has this secret")?;
+        let opened = gatehouse_api::doors::open_with_card(
+            &*store,
+            &reader,
+            reader.lock_id,
+            &identity,
+            args.pin,
+            SystemClock.now(),
+        )
+        .await;
+        Ok::<_, anyhow::Error>((reader, opened))
+    }
+    .await;
+    match outcome {
+        Ok((reader, Ok(()))) => {
+            println!("Unlocked! ({} at door {})", reader.name, reader.lock_id);
+            std::process::ExitCode::SUCCESS
+        }
+        Ok((_, Err(gatehouse_api::ApiError::Door(denial)))) => {
+            println!("Denied: {} ({})", denial.message(), denial.code());
+            std::process::ExitCode::from(3)
+        }
+        Ok((_, Err(other))) => {
+            eprintln!("error: {other}");
+            std::process::ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gatehouse_domain::access::{decide, Credential, Denial, Location};
+use gatehouse_domain::access::{Credential, Location};
 use gatehouse_domain::errors::check_length;
 use gatehouse_domain::{
-    AccessRecord, AccessSubject, FieldErrors, LockFields, MemberType, Principal, Scope,
+    AccessSubject, CardIdentity, FieldErrors, LockFields, MemberType, Principal, Reader, Scope,
 };
 use gatehouse_store::{LockQuery, LockSort};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::doors;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorsBody};
-use crate::extract::{nullable, Auth, Body, Id, Params};
+use crate::extract::{nullable, Auth, Authenticated, Body, Id, LoginOrLink, Params};
 use crate::paging::{self, Listed};
 use crate::policy;
 use crate::wire::LockBody;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_locks, create_lock))
         .routes(routes!(get_lock, update_lock, delete_lock))
         .routes(routes!(unlock))
+        .routes(routes!(card_access))
         .routes(routes!(lock_down))
         .routes(routes!(cancel_lockdown))
         .routes(routes!(favorite_lock))
@@ -356,65 +358,110 @@ pub struct UnlockedBody {
     pub message: &'static str,
 }
 
-/// Opens a door with the app: decides, records the decision as a
-/// `lock.unlock` event (durably, before answering), and answers
-/// `{"message":"Unlocked!"}` or the denial's Kisi code.
-#[utoipa::path(post, path = "/locks/{id}/unlock", tag = "doors", security(("Kisi-Login" = [])),
+/// Opens a door with the app (`KISI-LOGIN`) or a quick access link
+/// (`KISI-GROUP-LINK`): decides, records the decision as a `lock.unlock`
+/// event (durably, before answering), and answers `{"message":"Unlocked!"}`
+/// or the denial's Kisi code.
+#[utoipa::path(post, path = "/locks/{id}/unlock", tag = "doors", security(("Kisi-Login" = []), ("Kisi-Group-Link" = [])),
     params(("id" = i64, Path)), request_body(content = UnlockRequest, description = "Optional"),
     responses((status = 200, body = UnlockedBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Denied, with the code of the failed check"),
         (status = 404, body = ErrorBody, description = "fad10e: no such door")))]
 async fn unlock(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    caller: LoginOrLink,
     Id(id): Id,
     Body(request): Body<UnlockRequest>,
 ) -> ApiResult<Json<UnlockedBody>> {
     let now = state.clock.now();
-    let org = caller.organization.id;
-    let facts = state
-        .store
-        .access_facts(org, id, AccessSubject::User(caller.login.user_id))
-        .await?;
     let location = request.context.and_then(|c| c.location).map(|l| Location {
         latitude: l.latitude,
         longitude: l.longitude,
     });
-    let credential = Credential::App {
-        location,
-        proximity_proof: request
-            .lock
-            .and_then(|l| l.proximity_proof)
-            .is_some_and(|p| !p.is_empty()),
-        primary_device: caller.login.primary,
-    };
-    let decision = decide(&facts, &credential, now);
-    let denial = decision.denial();
-    if denial == Some(Denial::LockNotFound) {
-        // No door, nothing to record it against.
-        return Err(ApiError::Door(Denial::LockNotFound));
+    match caller {
+        LoginOrLink::Login(caller) => {
+            let attempt = doors::Attempt {
+                organization_id: caller.organization.id,
+                lock_id: id,
+                subject: AccessSubject::User(caller.login.user_id),
+                credential: Credential::App {
+                    location,
+                    proximity_proof: request
+                        .lock
+                        .and_then(|l| l.proximity_proof)
+                        .is_some_and(|p| !p.is_empty()),
+                    primary_device: caller.login.primary,
+                },
+                actor_name: Some(&caller.member.name),
+                actor_email: Some(&caller.login.user_email),
+                authenticated_by: ("Login", caller.login.id),
+            };
+            doors::open(state.store.as_ref(), attempt, now).await?;
+        }
+        LoginOrLink::Link(link) => {
+            doors::open_with_link(state.store.as_ref(), &link, id, location, now).await?
+        }
     }
-    let record = AccessRecord {
-        lock_id: id,
-        user_id: Some(caller.login.user_id),
-        actor_name: Some(caller.member.name.clone()),
-        actor_email: Some(caller.login.user_email.clone()),
-        authenticated_by: ("Login", caller.login.id),
-        success: denial.is_none(),
-        error_code: denial.map(Denial::code),
-        message: denial.map(Denial::message),
-        group_id: match decision {
-            gatehouse_domain::access::Decision::Granted { group_id } => group_id,
-            gatehouse_domain::access::Decision::Denied(_) => None,
-        },
+    Ok(Json(UnlockedBody {
+        message: "Unlocked!",
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CardAccessRequest {
+    card: PresentedCardBody,
+}
+
+/// What the reader read: a token (Kisi cards), a UID (other HF cards), or a
+/// facility code and card number (LF cards); and a PIN when the card has one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PresentedCardBody {
+    token: Option<String>,
+    uid: Option<String>,
+    facility_code: Option<i64>,
+    card_number: Option<i64>,
+    two_factor_pin: Option<String>,
+}
+
+/// A card read at the door's reader (`Authorization: KISI-SERVICE <reader
+/// secret>`): decides, records, and answers like unlock.
+#[utoipa::path(post, path = "/locks/{id}/card_access", tag = "doors", security(("Kisi-Service" = [])),
+    params(("id" = i64, Path)), request_body = CardAccessRequest,
+    responses((status = 200, body = UnlockedBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Denied, with the code of the failed check"),
+        (status = 404, body = ErrorBody, description = "fad10e: not this reader's door"), (status = 422, body = ErrorsBody)))]
+async fn card_access(
+    State(state): State<AppState>,
+    Authenticated(reader): Authenticated<Reader>,
+    Id(id): Id,
+    Body(request): Body<CardAccessRequest>,
+) -> ApiResult<Json<UnlockedBody>> {
+    let card = request.card;
+    let identity = match (card.token, card.uid, card.facility_code, card.card_number) {
+        (Some(token), None, None, None) => CardIdentity::Token(token),
+        (None, Some(uid), None, None) => CardIdentity::Uid(uid),
+        (None, None, facility, Some(number)) => CardIdentity::Numbers(facility, number),
+        _ => {
+            return Err(ApiError::invalid(
+                "card",
+                "send one of: token, uid, or card_number (with facility_code)",
+            ))
+        }
     };
-    state.store.record_access(org, &record, now).await?;
-    match denial {
-        None => Ok(Json(UnlockedBody {
-            message: "Unlocked!",
-        })),
-        Some(denial) => Err(ApiError::Door(denial)),
-    }
+    doors::open_with_card(
+        state.store.as_ref(),
+        &reader,
+        id,
+        &identity,
+        card.two_factor_pin,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(UnlockedBody {
+        message: "Unlocked!",
+    }))
 }
 
 async fn set_lockdown(

@@ -7,10 +7,12 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 
+mod cards;
 mod events;
 mod group_locks;
 mod groups;
 mod health;
+mod links;
 mod locks;
 mod logins;
 mod members;
@@ -42,6 +44,8 @@ mod user;
         (name = "access", description = "Role assignments, shares and the role catalogue"),
         (name = "teams", description = "Teams and their memberships"),
         (name = "doors", description = "Doors, the groups that hold them, schedules, lockdown and unlocking"),
+        (name = "cards", description = "Cards, their assignments to people, and card readers"),
+        (name = "links", description = "Quick access links and their page"),
         (name = "events", description = "The log of every access decision and every change"),
         (name = "operations", description = "Health and API description"),
     )
@@ -53,6 +57,20 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "Kisi-Group-Link",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "KISI-GROUP-LINK <secret>, the secret of a quick access link",
+            ))),
+        );
+        components.add_security_scheme(
+            "Kisi-Service",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "KISI-SERVICE <secret>, the secret of a card reader",
+            ))),
+        );
         components.add_security_scheme(
             "Kisi-Login",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
@@ -78,4 +96,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(group_locks::router())
         .merge(schedules::router())
         .merge(events::router())
+        .merge(cards::router())
+        .merge(links::router())
 }

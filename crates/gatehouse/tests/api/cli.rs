@@ -268,3 +268,132 @@ async fn signed_in_post(base: &str, path: &str, body: serde_json::Value) -> reqw
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn reader_tap_tries_card_access_without_hardware() {
+    let database = TestDatabase::sqlite();
+    let url = database.url.clone();
+    let created = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+            "--database-url",
+            &url,
+        ])
+        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let (mut child, base, _) = serve(&url, &["--rate-limit-per-second", "0"]);
+    let json_of = |response: reqwest::Response| async move {
+        response.json::<serde_json::Value>().await.unwrap()
+    };
+    let place = json_of(
+        signed_in_post(
+            &base,
+            "/places",
+            json!({"place": {"name": "HQ", "address": "x"}}),
+        )
+        .await,
+    )
+    .await;
+    let door = json_of(
+        signed_in_post(
+            &base,
+            "/locks",
+            json!({"lock": {"name": "Front", "place_id": place["id"]}}),
+        )
+        .await,
+    )
+    .await;
+    let reader = json_of(
+        signed_in_post(
+            &base,
+            "/readers",
+            json!({"reader": {"name": "Front reader", "lock_id": door["id"]}}),
+        )
+        .await,
+    )
+    .await;
+    let card = json_of(
+        signed_in_post(
+            &base,
+            "/cards",
+            json!({"card": {"type": "mifare_desfire", "token": "T-1"}}),
+        )
+        .await,
+    )
+    .await;
+    let owner = json_of(
+        signed_in_post(
+            &base,
+            "/members",
+            json!({"member": {"email": "boss@acme.io"}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        owner["errors"]["email"][0],
+        "is already a member of this organization"
+    );
+    let users: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/users?email=boss@acme.io"))
+        .header(
+            "Authorization",
+            format!(
+                "KISI-LOGIN {}",
+                sign_in(&base, "acme", "boss@acme.io", "a good passphrase").await
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let assignment = json_of(
+        signed_in_post(&base, "/card_assignments", json!({"card_assignment": {"assignee_type": "User", "assignee_id": users[0]["id"], "card_id": card["id"]}}))
+            .await,
+    )
+    .await;
+    let secret = reader["secret"].as_str().unwrap().to_owned();
+    let tap = |card: &str| {
+        gatehouse()
+            .args([
+                "reader",
+                "tap",
+                "--database-url",
+                &url,
+                "--card-token",
+                card,
+            ])
+            .env("GATEHOUSE_READER_SECRET", &secret)
+            .output()
+            .unwrap()
+    };
+    let before = tap("T-1");
+    assert_eq!(before.status.code(), Some(3), "denied before activation");
+    assert!(String::from_utf8_lossy(&before.stdout).contains("faa9ff"));
+    signed_in_post(
+        &base,
+        &format!("/card_assignments/{}/activate", assignment["id"]),
+        json!({}),
+    )
+    .await;
+    let after = tap("T-1");
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    assert!(String::from_utf8_lossy(&after.stdout).contains("Unlocked!"));
+    assert!(String::from_utf8_lossy(&tap("unknown").stdout).contains("faa9ef"));
+    terminate(&mut child);
+    database.remove().await;
+}

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod conventions;
+mod credentials;
 mod doors;
 mod kisi_client;
 mod logins;
