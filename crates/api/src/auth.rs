@@ -123,7 +123,7 @@ pub async fn authenticate(
         Credential::Login(secret) => store
             .authenticate(&hash_secret(secret), now)
             .await
-            .map(|p| p.map(Caller::Login)),
+            .map(|p| p.map(|p| Caller::Login(Box::new(p)))),
         Credential::GroupLink(secret) => store
             .authenticate_link(&hash_secret(secret), now)
             .await
@@ -149,7 +149,7 @@ pub async fn authenticate(
     }
     let extensions = request.extensions_mut();
     match caller {
-        Some(Caller::Login(principal)) => extensions.insert(Arc::new(principal)).map(drop),
+        Some(Caller::Login(principal)) => extensions.insert(Arc::new(*principal)).map(drop),
         Some(Caller::Link(link)) => extensions.insert(Arc::new(link)).map(drop),
         Some(Caller::Reader(reader)) => extensions.insert(Arc::new(reader)).map(drop),
         None => None,
@@ -159,7 +159,7 @@ pub async fn authenticate(
 
 /// Who a credential belongs to.
 enum Caller {
-    Login(gatehouse_domain::Principal),
+    Login(Box<gatehouse_domain::Principal>),
     Link(gatehouse_domain::GroupLink),
     Reader(gatehouse_domain::Reader),
 }

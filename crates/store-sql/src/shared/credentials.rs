@@ -639,7 +639,8 @@ pub(super) async fn presented_card(
     identity: &CardIdentity,
     now: Timestamp,
 ) -> StoreResult<Option<PresentedCard>> {
-    let found: Option<(i64, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+    type Found = (i64, Option<i64>, Option<String>, Option<String>);
+    let found: Option<Found> = sqlx::query_as(
         "SELECT c.id, ca.user_id, ca.status, ca.two_factor_pin_hash FROM cards c \
          LEFT JOIN card_assignments ca ON ca.card_id = c.id WHERE c.organization_id = $1 AND c.identity = $2",
     )
