@@ -214,6 +214,45 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
     }
 }
 
+/// The caller when it is an authenticated value of type `T` in the
+/// request (a `GroupLink` or a `Reader`), put there by the middleware.
+pub struct Authenticated<T>(pub Arc<T>);
+
+impl<S: Send + Sync, T: Send + Sync + 'static> FromRequestParts<S> for Authenticated<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Arc<T>>()
+            .cloned()
+            .map(Authenticated)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// Whichever of a login or a quick access link authenticated the request.
+pub enum LoginOrLink {
+    Login(Arc<Principal>),
+    Link(Arc<gatehouse_domain::GroupLink>),
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for LoginOrLink {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
+            return Ok(LoginOrLink::Login(principal.clone()));
+        }
+        parts
+            .extensions
+            .get::<Arc<gatehouse_domain::GroupLink>>()
+            .cloned()
+            .map(LoginOrLink::Link)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,44 +301,5 @@ mod tests {
         };
         let text = errors.to_string();
         assert!(text.contains("colour"), "{text}");
-    }
-}
-
-/// The caller when it is an authenticated value of type `T` in the
-/// request (a `GroupLink` or a `Reader`), put there by the middleware.
-pub struct Authenticated<T>(pub Arc<T>);
-
-impl<S: Send + Sync, T: Send + Sync + 'static> FromRequestParts<S> for Authenticated<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Arc<T>>()
-            .cloned()
-            .map(Authenticated)
-            .ok_or(ApiError::Unauthenticated)
-    }
-}
-
-/// Whichever of a login or a quick access link authenticated the request.
-pub enum LoginOrLink {
-    Login(Arc<Principal>),
-    Link(Arc<gatehouse_domain::GroupLink>),
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for LoginOrLink {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
-            return Ok(LoginOrLink::Login(principal.clone()));
-        }
-        parts
-            .extensions
-            .get::<Arc<gatehouse_domain::GroupLink>>()
-            .cloned()
-            .map(LoginOrLink::Link)
-            .ok_or(ApiError::Unauthenticated)
     }
 }
