@@ -327,6 +327,18 @@ pub struct Event {
     pub created_at: Timestamp,
 }
 
+/// A stored event query (`POST /event_sets`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSetRecord {
+    pub id: i64,
+    pub organization_id: i64,
+    pub user_id: i64,
+    /// The request's filters, as JSON text.
+    pub filters: String,
+    pub interval: (Timestamp, Timestamp),
+    pub created_at: Timestamp,
+}
+
 /// An event as a store method records it inside its own transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {

@@ -583,4 +583,18 @@ pub trait Store: Send + Sync + 'static {
         organization_id: i64,
         query: &EventQuery,
     ) -> StoreResult<Paged<Event>>;
+    /// Stores an event query (kept a day); returns its id.
+    async fn create_event_set(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        filters: &str,
+        interval: (Timestamp, Timestamp),
+        now: Timestamp,
+    ) -> StoreResult<i64>;
+    async fn event_set(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::EventSetRecord>;
 }

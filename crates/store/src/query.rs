@@ -70,6 +70,14 @@ pub struct EventQuery {
     /// and those of the places, groups and their doors the caller manages.
     pub visible_to: Option<Visibility>,
     pub event_type: Option<String>,
+    /// Any of these types (event sets take a comma-separated list).
+    pub event_types: Option<Vec<String>>,
+    /// Any of these uuids.
+    pub uuids: Option<Vec<String>>,
+    pub actor_type: Option<String>,
+    pub authenticated_by: Option<(String, i64)>,
+    /// Cursor paging: only events older than this sequence.
+    pub before_sequence: Option<i64>,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
     pub actor_id: Option<i64>,

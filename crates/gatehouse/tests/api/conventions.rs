@@ -182,6 +182,8 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("/group_links/{id}", "delete"),
         ("/q/{secret}", "get"),
         ("/q/{secret}/locks/{id}/unlock", "post"),
+        ("/event_sets", "post"),
+        ("/event_sets/{id}", "get"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let served: usize = paths

@@ -11,7 +11,8 @@ crate::on_both_backends!(
     door_shape_and_listing,
     every_denial_code,
     flags_suspension_and_history,
-    schedules_open_and_close
+    schedules_open_and_close,
+    event_sets_page_with_a_cursor,
 );
 
 /// The server's own clock: these tests talk to a real server, which reads it.
@@ -501,4 +502,68 @@ async fn schedules_open_and_close(app: &TestApp) {
         .await
         .assert_error(403, "e00403");
     assert_eq!(app.delete(&format!("/schedules/{id}"), s).await.status, 204);
+}
+
+async fn event_sets_page_with_a_cursor(app: &TestApp) {
+    let site = site(app).await;
+    let s = &site.owner.secret;
+    for _ in 0..5 {
+        assert_eq!(unlock(app, &site, json!({})).await.0, 200);
+    }
+    app.post(&format!("/members/{}/suspend", site.member), s, json!({}))
+        .await;
+    assert_eq!(unlock(app, &site, json!({})).await.1, "fcd8ff");
+    let created = app
+        .post("/event_sets", s, json!({"event_set": {"event_type": "lock.unlock", "event_object_id": site.door, "event_object_type": "Lock"}}))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(created.body["status"], "finished");
+    assert_eq!(created.body["events"].as_array().unwrap().len(), 6);
+    assert!(created.body["cursor"].is_null(), "nothing left");
+    let id = created.body["id"].as_i64().unwrap();
+    let first = app.get(&format!("/event_sets/{id}?limit=4"), s).await;
+    assert_eq!(first.body["events"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        first.body["events"][0]["error_code"], "fcd8ff",
+        "newest first"
+    );
+    let cursor = first.body["cursor"]
+        .as_str()
+        .expect("more to come")
+        .to_owned();
+    let second = app
+        .get(&format!("/event_sets/{id}?limit=4&cursor={cursor}"), s)
+        .await;
+    assert_eq!(second.body["events"].as_array().unwrap().len(), 2);
+    assert!(second.body["cursor"].is_null());
+    let failures = app
+        .post(
+            "/event_sets",
+            s,
+            json!({"event_set": {"event_success": false, "interval": "P1D/2099-01-01T00:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(failures.body["events"], json!([]), "outside the interval");
+    app.post("/event_sets", s, json!({"event_set": {"interval": "P1D"}}))
+        .await
+        .assert_invalid(&["interval"]);
+    app.post(
+        "/event_sets",
+        s,
+        json!({"event_set": {"interval": "P100D/2026-01-01T00:00:00Z"}}),
+    )
+    .await
+    .assert_invalid(&["interval"]);
+    app.get("/event_sets/999999", s)
+        .await
+        .assert_error(404, "e00404");
+    // The member's own set holds only their own history.
+    let theirs = app
+        .post("/event_sets", &site.secret, json!({"event_set": {}}))
+        .await;
+    assert!(theirs.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor_id"] == site.user));
 }

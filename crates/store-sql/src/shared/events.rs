@@ -145,6 +145,35 @@ fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Ev
     if let Some(event_type) = &query.event_type {
         sql.push(" AND e.type = ").push_bind(event_type.clone());
     }
+    if let Some(types) = &query.event_types {
+        sql.push(" AND e.type IN (");
+        let mut list = sql.separated(", ");
+        for kind in types {
+            list.push_bind(kind.clone());
+        }
+        list.push_unseparated(")");
+    }
+    if let Some(uuids) = &query.uuids {
+        sql.push(" AND e.uuid IN (");
+        let mut list = sql.separated(", ");
+        for uuid in uuids {
+            list.push_bind(uuid.clone());
+        }
+        list.push_unseparated(")");
+    }
+    if let Some(actor_type) = &query.actor_type {
+        sql.push(" AND e.actor_type = ")
+            .push_bind(actor_type.clone());
+    }
+    if let Some((kind, id)) = &query.authenticated_by {
+        sql.push(" AND e.authenticated_by_type = ")
+            .push_bind(kind.clone())
+            .push(" AND e.authenticated_by_id = ")
+            .push_bind(*id);
+    }
+    if let Some(before) = query.before_sequence {
+        sql.push(" AND e.sequence < ").push_bind(before);
+    }
     if let Some(object_type) = &query.object_type {
         sql.push(" AND e.object_type = ")
             .push_bind(object_type.clone());
@@ -181,4 +210,56 @@ fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Ev
         push_in(sql, "gl.group_id", &managed.groups);
         sql.push(")))");
     }
+}
+
+pub(super) async fn create_set(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+    filters: &str,
+    interval: (Timestamp, Timestamp),
+    now: Timestamp,
+) -> StoreResult<i64> {
+    // Sets are kept for a day, as Kisi keeps them.
+    sqlx::query("DELETE FROM event_sets WHERE created_at < $1")
+        .bind(now - chrono::Duration::days(1))
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    sqlx::query_scalar(
+        "INSERT INTO event_sets (organization_id, user_id, filters, interval_from, interval_until, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(filters)
+    .bind(interval.0)
+    .bind(interval.1)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(db)
+}
+
+pub(super) async fn get_set(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<gatehouse_domain::EventSetRecord> {
+    let (user_id, filters, from, until, created_at): (i64, String, Timestamp, Timestamp, Timestamp) = sqlx::query_as(
+        "SELECT user_id, filters, interval_from, interval_until, created_at FROM event_sets WHERE organization_id = $1 AND id = $2",
+    )
+    .bind(organization_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(gatehouse_domain::EventSetRecord {
+        id,
+        organization_id,
+        user_id,
+        filters,
+        interval: (from, until),
+        created_at,
+    })
 }

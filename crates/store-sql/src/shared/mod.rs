@@ -848,6 +848,25 @@ impl Store for SqlStore {
         access::record(&self.pool, organization_id, record, now).await
     }
 
+    async fn create_event_set(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        filters: &str,
+        interval: (Timestamp, Timestamp),
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        events::create_set(&self.pool, organization_id, user_id, filters, interval, now).await
+    }
+
+    async fn event_set(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::EventSetRecord> {
+        events::get_set(&self.pool, organization_id, id).await
+    }
+
     async fn list_events(
         &self,
         organization_id: i64,
