@@ -354,3 +354,77 @@ mod tests {
         assert_eq!(time(at), "2023-05-24T14:15:22.000Z");
     }
 }
+
+/// A Place as a quick access link sees it (Kisi's reduced variant).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkPlaceBody {
+    pub id: i64,
+    #[schema(example = "Place")]
+    pub resource_type: &'static str,
+    pub name: String,
+    pub description: Option<String>,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub image: Option<String>,
+    pub time_zone: Option<String>,
+    /// Deprecated.
+    pub color: Option<String>,
+    /// Deprecated.
+    pub logo: Option<String>,
+}
+
+impl From<Place> for LinkPlaceBody {
+    fn from(p: Place) -> Self {
+        LinkPlaceBody {
+            id: p.id,
+            resource_type: "Place",
+            name: p.name,
+            description: p.description,
+            address: p.address,
+            latitude: p.latitude,
+            longitude: p.longitude,
+            image: p.image,
+            time_zone: p.time_zone,
+            color: None,
+            logo: None,
+        }
+    }
+}
+
+/// The Organization as a quick access link sees it (Kisi's reduced variant).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkOrganizationBody {
+    pub id: i64,
+    #[schema(example = "Organization")]
+    pub resource_type: &'static str,
+    pub name: String,
+    pub domain: String,
+    pub logo: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub time_zone: String,
+    pub transfer_to_id: Option<i64>,
+    /// Deprecated.
+    pub image: Option<String>,
+    /// Deprecated.
+    pub color: Option<String>,
+}
+
+impl From<&Organization> for LinkOrganizationBody {
+    fn from(o: &Organization) -> Self {
+        LinkOrganizationBody {
+            id: o.id,
+            resource_type: "Organization",
+            name: o.name.clone(),
+            domain: o.domain.clone(),
+            logo: o.logo.clone(),
+            address: o.address.clone(),
+            description: o.description.clone(),
+            time_zone: o.time_zone.clone(),
+            transfer_to_id: None,
+            image: None,
+            color: None,
+        }
+    }
+}

@@ -2,13 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use gatehouse_domain::access::{Credential, Location};
 use gatehouse_domain::errors::check_length;
 use gatehouse_domain::{
     AccessSubject, CardIdentity, FieldErrors, LockFields, MemberType, Principal, Reader, Scope,
 };
-use gatehouse_store::{LockQuery, LockSort};
+use gatehouse_store::{GroupLockQuery, LockQuery, LockSort};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -145,8 +146,9 @@ async fn visible_lock(
 }
 
 /// Doors the caller may see: organization managers and administrators all;
-/// others the doors of their groups and of the places they manage.
-#[utoipa::path(get, path = "/locks", tag = "doors", security(("Kisi-Login" = [])),
+/// others the doors of their groups and of the places they manage. With
+/// `KISI-GROUP-LINK`, the link's doors in Kisi's reduced view.
+#[utoipa::path(get, path = "/locks", tag = "doors", security(("Kisi-Login" = []), ("Kisi-Group-Link" = [])),
     params(("ids" = Option<String>, Query), ("query" = Option<String>, Query), ("place_id" = Option<i64>, Query),
         ("floor_id" = Option<i64>, Query), ("locked_down" = Option<bool>, Query),
         ("configured" = Option<bool>, Query), ("online" = Option<bool>, Query), ("unlocked" = Option<bool>, Query),
@@ -154,12 +156,19 @@ async fn visible_lock(
         ("sort" = Option<String>, Query, description = "`favorite`, `name` or `-name`"),
         ("limit" = Option<i64>, Query, description = "Default 50, at most 250"), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = [LockBody], headers(("X-Collection-Range" = String))),
+        (status = 200, description = "With a group link", body = [crate::wire::LinkLockBody]),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorsBody)))]
 async fn list_locks(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    caller: LoginOrLink,
     params: Params,
-) -> ApiResult<Listed<LockBody>> {
+) -> ApiResult<axum::response::Response> {
+    let caller = match caller {
+        LoginOrLink::Login(caller) => caller,
+        LoginOrLink::Link(link) => {
+            return Ok(link_locks(&state, &link, &params).await?.into_response())
+        }
+    };
     let mut errors = FieldErrors::new();
     let page = paging::page(&params, paging::SITES, &mut errors);
     let ids = params.ids(&mut errors);
@@ -196,7 +205,38 @@ async fn list_locks(
         .store
         .list_locks(caller.organization.id, &query)
         .await?;
-    Ok(Listed::new(locks, page, LockBody::from))
+    Ok(Listed::new(locks, page, LockBody::from).into_response())
+}
+
+/// The doors a quick access link opens, in the reduced view.
+async fn link_locks(
+    state: &AppState,
+    link: &gatehouse_domain::GroupLink,
+    params: &Params,
+) -> ApiResult<Listed<crate::wire::LinkLockBody>> {
+    let mut errors = FieldErrors::new();
+    let page = paging::page(params, paging::SITES, &mut errors);
+    errors.into_result()?;
+    let held = GroupLockQuery {
+        group_id: Some(link.group_id),
+        page: gatehouse_store::Page::new(250, 0),
+        ..GroupLockQuery::default()
+    };
+    let ids = state
+        .store
+        .list_group_locks(link.organization_id, &held)
+        .await?
+        .items
+        .into_iter()
+        .map(|gl| gl.lock_id)
+        .collect();
+    let query = LockQuery {
+        ids: Some(ids),
+        page,
+        ..LockQuery::default()
+    };
+    let locks = state.store.list_locks(link.organization_id, &query).await?;
+    Ok(Listed::new(locks, page, crate::wire::LinkLockBody::from))
 }
 
 /// Adds a door to a place. Administrators of the place.

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::user::check_url;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorsBody};
-use crate::extract::{nullable, Auth, Body};
+use crate::extract::{nullable, Auth, Body, LoginOrLink};
 use crate::wire::OrganizationBody;
 use crate::AppState;
 
@@ -21,15 +21,26 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(current_organization, update_organization))
 }
 
-/// The organization of the caller's login.
-#[utoipa::path(get, path = "/organization", tag = "organizations", security(("Kisi-Login" = [])),
-    responses((status = 200, body = OrganizationBody), (status = 401, body = ErrorBody)))]
+/// The organization of the caller's login; with `KISI-GROUP-LINK`, the
+/// link's organization in the reduced view.
+#[utoipa::path(get, path = "/organization", tag = "organizations", security(("Kisi-Login" = []), ("Kisi-Group-Link" = [])),
+    responses((status = 200, body = OrganizationBody),
+        (status = 200, description = "With a group link", body = crate::wire::LinkOrganizationBody), (status = 401, body = ErrorBody)))]
 async fn current_organization(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-) -> ApiResult<Json<OrganizationBody>> {
-    let organization = state.store.organization(caller.organization.id).await?;
-    Ok(Json(OrganizationBody::from(&organization)))
+    caller: LoginOrLink,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    match caller {
+        LoginOrLink::Login(caller) => {
+            let organization = state.store.organization(caller.organization.id).await?;
+            Ok(Json(OrganizationBody::from(&organization)).into_response())
+        }
+        LoginOrLink::Link(link) => {
+            let organization = state.store.organization(link.organization_id).await?;
+            Ok(Json(crate::wire::LinkOrganizationBody::from(&organization)).into_response())
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

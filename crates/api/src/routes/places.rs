@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use gatehouse_domain::errors::check_length;
 use gatehouse_domain::org::check_time_zone;
@@ -14,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::user::check_url;
 use crate::error::{ApiResult, ErrorBody, ErrorsBody};
-use crate::extract::{nullable, Auth, Body, Id, Params};
+use crate::extract::{nullable, Auth, Body, Id, LoginOrLink, Params};
 use crate::paging::{self, Listed};
 use crate::wire::PlaceBody;
 use crate::AppState;
@@ -190,17 +191,38 @@ async fn create_place(
     Ok(Json(PlaceBody::new(place, &caller.organization)))
 }
 
-/// One place. `favorite=true` adds the caller's `favorite` field.
-#[utoipa::path(get, path = "/places/{id}", tag = "places", security(("Kisi-Login" = [])),
+/// One place. `favorite=true` adds the caller's `favorite` field. With
+/// `KISI-GROUP-LINK`, a place of the link's doors in the reduced view.
+#[utoipa::path(get, path = "/places/{id}", tag = "places", security(("Kisi-Login" = []), ("Kisi-Group-Link" = [])),
     params(("id" = i64, Path, description = "Place id"),
         ("favorite" = Option<bool>, Query, description = "Add the `favorite` field")),
     responses((status = 200, body = PlaceBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_place(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    caller: LoginOrLink,
     Id(id): Id,
     params: Params,
-) -> ApiResult<Json<PlaceBody>> {
+) -> ApiResult<axum::response::Response> {
+    let caller = match caller {
+        LoginOrLink::Login(caller) => caller,
+        LoginOrLink::Link(link) => {
+            // Only a place where the link opens a door.
+            let held = gatehouse_store::GroupLockQuery {
+                group_id: Some(link.group_id),
+                page: gatehouse_store::Page::new(250, 0),
+                ..Default::default()
+            };
+            let places = state
+                .store
+                .list_group_locks(link.organization_id, &held)
+                .await?;
+            if !places.items.iter().any(|gl| gl.place_id == id) {
+                return Err(crate::error::ApiError::NotFound);
+            }
+            let place = state.store.place(link.organization_id, id, None).await?;
+            return Ok(Json(crate::wire::LinkPlaceBody::from(place)).into_response());
+        }
+    };
     let mut errors = FieldErrors::new();
     let favorite = params.bool("favorite", &mut errors);
     errors.into_result()?;
@@ -209,7 +231,7 @@ async fn get_place(
         .store
         .place(caller.organization.id, id, viewer)
         .await?;
-    Ok(Json(PlaceBody::new(place, &caller.organization)))
+    Ok(Json(PlaceBody::new(place, &caller.organization)).into_response())
 }
 
 /// Changes a place. Administrators only.

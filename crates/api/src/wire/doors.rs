@@ -342,3 +342,45 @@ impl From<Event> for EventBody {
         }
     }
 }
+
+/// A Lock as a quick access link sees it (Kisi's reduced variant).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkLockBody {
+    pub id: i64,
+    pub configured: bool,
+    pub description: Option<String>,
+    pub locked_down_since: Option<String>,
+    pub locked_down: bool,
+    pub name: String,
+    pub online: Option<bool>,
+    pub open: bool,
+    /// Deprecated.
+    pub unlocked_until: Option<String>,
+    pub unlocked: bool,
+    pub place_id: i64,
+    pub place: LockPlaceRef,
+}
+
+impl From<Lock> for LinkLockBody {
+    fn from(l: Lock) -> Self {
+        LinkLockBody {
+            id: l.id,
+            configured: true,
+            description: l.description,
+            locked_down_since: time_opt(l.locked_down_since),
+            locked_down: l.locked_down,
+            name: l.name,
+            online: None,
+            open: false,
+            unlocked_until: None,
+            unlocked: false,
+            place_id: l.place_id,
+            place: LockPlaceRef {
+                id: l.place_id,
+                name: l.place_name,
+                latitude: l.place_latitude,
+                longitude: l.place_longitude,
+            },
+        }
+    }
+}

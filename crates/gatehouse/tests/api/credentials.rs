@@ -404,6 +404,53 @@ async fn quick_access_links(app: &TestApp) {
         .await
         .unwrap();
     assert!(pressed.text().await.unwrap().contains("Unlocked!"));
+    // The reduced views a link sees.
+    let as_link = |path: String| {
+        app.raw(
+            app.http
+                .get(format!("{}{path}", app.base))
+                .header("Authorization", format!("KISI-GROUP-LINK {visitor_secret}")),
+        )
+    };
+    let doors = as_link("/locks".into()).await;
+    assert_eq!(doors.header("x-collection-range"), Some("0-49/1"));
+    let mut door_keys: Vec<&str> = doors.body[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    door_keys.sort_unstable();
+    assert_eq!(
+        door_keys,
+        [
+            "configured",
+            "description",
+            "id",
+            "locked_down",
+            "locked_down_since",
+            "name",
+            "online",
+            "open",
+            "place",
+            "place_id",
+            "unlocked",
+            "unlocked_until"
+        ]
+    );
+    let place_id = doors.body[0]["place_id"].as_i64().unwrap();
+    let place = as_link(format!("/places/{place_id}")).await;
+    assert_eq!(place.status, 200);
+    assert!(place.body.get("organization").is_none() && place.body["address"] == "x");
+    as_link(format!("/places/{}", place_id + 1000))
+        .await
+        .assert_error(404, "e00404");
+    let organization = as_link("/organization".into()).await;
+    assert_eq!(organization.body["domain"], "acme");
+    assert!(
+        organization.body.get("places_count").is_none(),
+        "the reduced view"
+    );
     // A member's personal link obeys the member's switches.
     let personal = app.post("/group_links", s, json!({"group_link": {"group_id": group, "name": "Holder", "email": "holder@acme.example"}})).await;
     let personal_secret = personal.body["secret"].as_str().unwrap().to_owned();
