@@ -103,6 +103,15 @@ pub trait Store: Send + Sync + 'static {
         ids: Option<&[i64]>,
         page: Page,
     ) -> StoreResult<Paged<Login>>;
+    /// Makes the login the user's primary device and demotes the others.
+    async fn promote_login(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        user_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn delete_login(
         &self,
         actor: &Actor,

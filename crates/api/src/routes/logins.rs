@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_login, list_logins))
         .routes(routes!(current_login, sign_out))
         .routes(routes!(delete_login))
+        .routes(routes!(promote_login))
+        .routes(routes!(promote_current_login))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -318,6 +320,49 @@ async fn delete_login(
             caller.organization.id,
             caller.login.user_id,
             id,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes one of the caller's logins their primary device (groups may
+/// require it); the others are demoted.
+#[utoipa::path(post, path = "/logins/{id}/promote", tag = "logins", security(("Kisi-Login" = [])),
+    params(("id" = i64, Path, description = "Login id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn promote_login(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .promote_login(
+            &caller.actor(),
+            caller.organization.id,
+            caller.login.user_id,
+            id,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes the login the request is authenticated with the primary device.
+#[utoipa::path(post, path = "/login/promote", tag = "logins", security(("Kisi-Login" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn promote_current_login(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .promote_login(
+            &caller.actor(),
+            caller.organization.id,
+            caller.login.user_id,
+            caller.login.id,
             state.clock.now(),
         )
         .await?;

@@ -184,6 +184,8 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("/q/{secret}/locks/{id}/unlock", "post"),
         ("/event_sets", "post"),
         ("/event_sets/{id}", "get"),
+        ("/logins/{id}/promote", "post"),
+        ("/login/promote", "post"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let served: usize = paths

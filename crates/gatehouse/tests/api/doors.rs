@@ -239,6 +239,17 @@ async fn every_denial_code(app: &TestApp) {
     // 34bd8f: primary device only.
     patch_group(json!({"primary_device_restriction_enabled": true})).await;
     assert_eq!(unlock(app, &site, json!({})).await, (403, "34bd8f".into()));
+    assert_eq!(
+        app.post("/login/promote", &site.secret, json!({}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        unlock(app, &site, json!({})).await,
+        (200, "ok".into()),
+        "the primary device passes"
+    );
     patch_group(json!({"primary_device_restriction_enabled": false})).await;
     // f358de, f35ade: the access's validity window.
     let assignment = app

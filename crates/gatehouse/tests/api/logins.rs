@@ -15,6 +15,7 @@ crate::on_both_backends!(
     device_login_on_behalf_of_a_member,
     password_change,
     current_user_shape_and_update,
+    password_sign_in_needs_the_member_flag,
 );
 
 async fn wrong_credentials_are_indistinguishable(app: &TestApp) {
@@ -329,5 +330,41 @@ async fn current_user_shape_and_update(app: &TestApp) {
         app.get("/user", &owner.secret).await.body["name"],
         "Olivia O.",
         "nothing written"
+    );
+}
+
+async fn password_sign_in_needs_the_member_flag(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let me = app.get("/members?user_id=me", &owner.secret).await.body[0]["id"]
+        .as_i64()
+        .unwrap();
+    let off = app
+        .patch(
+            &format!("/members/{me}"),
+            &owner.secret,
+            json!({"member": {"password_flow_enabled": false}}),
+        )
+        .await;
+    assert_eq!(off.status, 204, "{}", off.body);
+    let body = json!({"login": {"type": "api"}, "user": {"domain": "acme", "email": owner.email, "password": PASSWORD}});
+    app.call(Method::POST, "/logins", None, Some(body.clone()))
+        .await
+        .assert_error(403, "afc496");
+    // A wrong password still reads as a wrong password: nothing is revealed.
+    let wrong = json!({"login": {"type": "api"}, "user": {"domain": "acme", "email": owner.email, "password": "nope nope"}});
+    app.call(Method::POST, "/logins", None, Some(wrong))
+        .await
+        .assert_error(401, "afc516");
+    app.patch(
+        &format!("/members/{me}"),
+        &owner.secret,
+        json!({"member": {"password_flow_enabled": true}}),
+    )
+    .await;
+    assert_eq!(
+        app.call(Method::POST, "/logins", None, Some(body))
+            .await
+            .status,
+        200
     );
 }

@@ -239,3 +239,39 @@ pub(super) async fn delete(
     .map_err(db)?;
     tx.commit().await.map_err(db)
 }
+
+pub(super) async fn promote(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    user_id: i64,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let email: String = sqlx::query_scalar(
+        "SELECT u.email FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(organization_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    sqlx::query("UPDATE logins SET is_primary = (id = $1), updated_at = $2 WHERE user_id = $3")
+        .bind(id)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    events::record(
+        &mut tx,
+        actor,
+        NewEvent::change(organization_id, "Login", "promote", id, email, json!({})),
+        now,
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}

@@ -181,6 +181,17 @@ impl Store for SqlStore {
         logins::list(&self.pool, organization_id, user_id, ids, page).await
     }
 
+    async fn promote_login(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        user_id: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        logins::promote(&self.pool, actor, organization_id, user_id, id, now).await
+    }
+
     async fn delete_login(
         &self,
         actor: &Actor,
