@@ -7,7 +7,7 @@ use gatehouse_domain::org::check_time_zone;
 use gatehouse_domain::{
     Actor, Bootstrap, Email, NewOrganization, OrgDomain, Password, PlaceFields, Subscription,
 };
-use gatehouse_domain::{Assignee, GroupFields, NewRoleAssignment, Role};
+use gatehouse_domain::{Assignee, GroupFields, LockFields, NewRoleAssignment, Role};
 use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
@@ -176,8 +176,21 @@ async fn create_demo(store: &dyn Store) -> anyhow::Result<()> {
             place_id: Some(place.id),
             ..GroupFields::default()
         };
-        store
+        let group = store
             .create_group(&actor, created.organization.id, &group, now)
+            .await?;
+        let door = LockFields {
+            name: Some(format!("{name} entrance")),
+            place_id: Some(place.id),
+            latitude: Some(Some(latitude)),
+            longitude: Some(Some(longitude)),
+            ..LockFields::default()
+        };
+        let door = store
+            .create_lock(&actor, created.organization.id, &door, now)
+            .await?;
+        store
+            .create_group_lock(&actor, created.organization.id, group.id, door.id, now)
             .await?;
     }
     // People of each type, given access by e-mail as an administrator would.

@@ -190,6 +190,18 @@ async fn demo_prints_working_sign_in_details() {
     assert!(password.len() >= 16, "a random password");
     let places = signed_in_get(&base, &domain, &email, &password, "/places").await;
     assert_eq!(places.headers()["x-collection-range"], "0-49/2");
+    let doors = signed_in_get(&base, &domain, &email, &password, "/locks").await;
+    assert_eq!(
+        doors.headers()["x-collection-range"],
+        "0-49/2",
+        "a door in each place"
+    );
+    let members = signed_in_get(&base, &domain, &email, &password, "/members").await;
+    assert_eq!(
+        members.headers()["x-collection-range"],
+        "0-49/4",
+        "the owner and three people"
+    );
     terminate(&mut child);
 
     // A second start on the same database keeps the data and creates nothing.
