@@ -10,7 +10,7 @@ use gatehouse_store::{
 use serde_json::json;
 use sqlx::{Pool, QueryBuilder, Transaction};
 
-use super::{db, events, is_unique_violation, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 const CARD_SELECT: &str =
     "SELECT c.id, c.organization_id, c.type, c.token, c.uid, c.facility_code, c.card_number, \
@@ -139,23 +139,15 @@ pub(super) async fn list_cards(
             sql.push(" AND ca.user_id = ").push_bind(user_id);
         }
     };
-    let mut count = QueryBuilder::<Db>::new(
+    let (rows, total) = fetch_page::<CardRow>(
+        pool,
         "SELECT COUNT(*) FROM cards c LEFT JOIN card_assignments ca ON ca.card_id = c.id",
-    );
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(CARD_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY c.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<CardRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+        CARD_SELECT,
+        &filter,
+        " ORDER BY c.id",
+        query.page,
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(card_with_assignment(pool, row).await?);
@@ -283,21 +275,15 @@ pub(super) async fn list_assignments(
             push_id_filter(sql, "ca.card_id", card_ids);
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM card_assignments ca");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(ASSIGNMENT_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY ca.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<AssignmentRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<AssignmentRow>(
+        pool,
+        "SELECT COUNT(*) FROM card_assignments ca",
+        ASSIGNMENT_SELECT,
+        &filter,
+        " ORDER BY ca.id",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(CardAssignment::from).collect(),
         total,
@@ -733,21 +719,15 @@ pub(super) async fn list_links(
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM group_links gl");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(LINK_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY gl.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<LinkRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<LinkRow>(
+        pool,
+        "SELECT COUNT(*) FROM group_links gl",
+        LINK_SELECT,
+        &filter,
+        " ORDER BY gl.id",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(GroupLink::from).collect(),
         total,

@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{EventRow, EVENT_SELECT};
 use super::visibility::push_in;
-use super::{db, Db};
+use super::{db, fetch_page, Db};
 
 /// Who an event is attributed to, and by which credential.
 struct Source<'a> {
@@ -117,22 +117,16 @@ pub(super) async fn list(
     organization_id: i64,
     query: &EventQuery,
 ) -> StoreResult<Paged<Event>> {
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM events e");
-    push_filters(&mut count, organization_id, query);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-
-    let mut select = QueryBuilder::<Db>::new(EVENT_SELECT);
-    push_filters(&mut select, organization_id, query);
-    select
-        .push(" ORDER BY e.sequence DESC LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<EventRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filters(sql, organization_id, query);
+    let (rows, total) = fetch_page::<EventRow>(
+        pool,
+        "SELECT COUNT(*) FROM events e",
+        EVENT_SELECT,
+        &filter,
+        " ORDER BY e.sequence DESC",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(Event::from).collect(),
         total,

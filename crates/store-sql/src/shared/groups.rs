@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{GroupRow, GROUP_SELECT};
 use super::visibility::push_in;
-use super::{db, events, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, like_pattern, push_id_filter, Db};
 
 const GROUPS_FROM: &str = " FROM groups g LEFT JOIN places p ON p.id = g.place_id";
 
@@ -52,27 +52,19 @@ pub(super) async fn list(
             sql.push(")");
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    count.push(GROUPS_FROM);
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(GROUP_SELECT);
-    filter(&mut select);
-    select.push(match query.sort {
-        NameSort::Id => " ORDER BY g.id",
-        NameSort::Name => " ORDER BY g.search, g.id",
-        NameSort::NameDesc => " ORDER BY g.search DESC, g.id DESC",
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<GroupRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<GroupRow>(
+        pool,
+        &format!("{}{}", "SELECT COUNT(*)", GROUPS_FROM),
+        GROUP_SELECT,
+        &filter,
+        match query.sort {
+            NameSort::Id => " ORDER BY g.id",
+            NameSort::Name => " ORDER BY g.search, g.id",
+            NameSort::NameDesc => " ORDER BY g.search DESC, g.id DESC",
+        },
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(Group::from).collect(),
         total,

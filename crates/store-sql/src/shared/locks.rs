@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{GroupLockRow, LockRow, GROUP_LOCK_SELECT, LOCKS_WITH_FAVORITES, LOCK_COLUMNS};
 use super::visibility::push_in;
-use super::{db, events, is_unique_violation, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
     pool: &Pool<Db>,
@@ -54,29 +54,22 @@ pub(super) async fn list(
             sql.push(")");
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    from_where(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(LOCK_COLUMNS);
-    from_where(&mut select);
-    select.push(match query.sort {
+    let (rows, total) = fetch_page::<LockRow>(
+        pool,
+        "SELECT COUNT(*)",
+        LOCK_COLUMNS,
+        &from_where,
+        match query.sort {
         LockSort::Id => " ORDER BY l.id",
         LockSort::Name => " ORDER BY l.search, l.id",
         LockSort::NameDesc => " ORDER BY l.search DESC, l.id DESC",
         LockSort::Favorite => {
             " ORDER BY CASE WHEN f.created_at IS NULL THEN 1 ELSE 0 END, f.created_at DESC, l.id"
         }
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<LockRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    },
+        query.page,
+    )
+    .await?;
     let with_favorite = query.viewer_user_id.is_some();
     Ok(Paged {
         items: rows
@@ -435,23 +428,15 @@ pub(super) async fn list_group_locks(
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = QueryBuilder::<Db>::new(
+    let (rows, total) = fetch_page::<GroupLockRow>(
+        pool,
         "SELECT COUNT(*) FROM group_locks gl JOIN locks l ON l.id = gl.lock_id",
-    );
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(GROUP_LOCK_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY gl.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<GroupLockRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+        GROUP_LOCK_SELECT,
+        &filter,
+        " ORDER BY gl.id",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(GroupLock::from).collect(),
         total,

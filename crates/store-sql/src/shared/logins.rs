@@ -6,7 +6,7 @@ use serde_json::json;
 use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{LoginRow, MemberRow, LOGIN_SELECT, MEMBER_SELECT};
-use super::{db, events, organizations, push_id_filter, Db};
+use super::{db, events, fetch_page, organizations, push_id_filter, Db};
 
 /// How stale `last_used_at` may get before a request refreshes it; keeps
 /// authentication a read on the hot path.
@@ -181,21 +181,15 @@ pub(super) async fn list(
             push_id_filter(sql, "l.id", ids);
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM logins l");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(LOGIN_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY l.id LIMIT ")
-        .push_bind(page.limit)
-        .push(" OFFSET ")
-        .push_bind(page.offset);
-    let rows: Vec<LoginRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<LoginRow>(
+        pool,
+        "SELECT COUNT(*) FROM logins l",
+        LOGIN_SELECT,
+        &filter,
+        " ORDER BY l.id",
+        page,
+    )
+    .await?;
     Ok(Paged {
         items: rows
             .into_iter()

@@ -11,7 +11,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
 use super::visibility::push_member_visibility;
-use super::{db, events, is_unique_violation, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
     pool: &Pool<Db>,
@@ -66,17 +66,12 @@ pub(super) async fn list(
             push_member_visibility(sql, organization_id, "m.user_id", visibility);
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-
-    let mut select = QueryBuilder::<Db>::new(MEMBER_COLUMNS);
-    filter(&mut select);
-    select.push(match query.sort {
+    let (rows, total) = fetch_page::<MemberRow>(
+        pool,
+        "SELECT COUNT(*)",
+        MEMBER_COLUMNS,
+        &filter,
+        match query.sort {
         MemberSort::Id => " ORDER BY m.id",
         MemberSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name)), m.id",
         MemberSort::NameDesc => " ORDER BY LOWER(COALESCE(m.name, u.name)) DESC, m.id DESC",
@@ -86,13 +81,10 @@ pub(super) async fn list(
         }
         MemberSort::AccessEnabled => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END, m.id",
         MemberSort::AccessEnabledDesc => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END DESC, m.id",
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<MemberRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    },
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(Member::from).collect(),
         total,

@@ -28,7 +28,7 @@ use gatehouse_store::{
     EventQuery, GroupQuery, MemberQuery, Page, Paged, PlaceQuery, RoleAssignmentQuery, Store,
     StoreError, StoreResult, TeamMembershipQuery, TeamQuery,
 };
-use sqlx::Pool;
+use sqlx::{Pool, QueryBuilder};
 
 use super::Db;
 
@@ -81,6 +81,43 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 fn push_id_filter(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, ids: &[i64]) {
     sql.push(" AND ");
     visibility::push_in(sql, column, ids);
+}
+
+/// One page of a list: `count` and `select` begin the two statements,
+/// `filter` appends the same FROM and WHERE to both, `order_by` orders the
+/// page. Returns the page's rows and the total of the filtered set.
+async fn fetch_page<R>(
+    pool: &Pool<Db>,
+    count: &str,
+    select: &str,
+    filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
+    order_by: &str,
+    page: Page,
+) -> StoreResult<(Vec<R>, i64)>
+where
+    R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+{
+    let mut counting = QueryBuilder::<Db>::new(count);
+    filter(&mut counting);
+    let total: i64 = counting
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    let mut selecting = QueryBuilder::<Db>::new(select);
+    filter(&mut selecting);
+    selecting
+        .push(order_by)
+        .push(" LIMIT ")
+        .push_bind(page.limit)
+        .push(" OFFSET ")
+        .push_bind(page.offset);
+    let rows = selecting
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    Ok((rows, total))
 }
 
 /// Escapes a user's search text for `LIKE ... ESCAPE '\'` and lower-cases it

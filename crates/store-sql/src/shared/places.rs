@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{PlaceRow, PLACES_WITH_FAVORITES, PLACE_COLUMNS};
-use super::{db, events, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
     pool: &Pool<Db>,
@@ -33,17 +33,12 @@ pub(super) async fn list(
             None => sql,
         };
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    from_where(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-
-    let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
-    from_where(&mut select);
-    select.push(match query.sort {
+    let (rows, total) = fetch_page::<PlaceRow>(
+        pool,
+        "SELECT COUNT(*)",
+        PLACE_COLUMNS,
+        &from_where,
+        match query.sort {
         PlaceSort::Id => " ORDER BY p.id",
         PlaceSort::Name => " ORDER BY p.search, p.id",
         PlaceSort::NameDesc => " ORDER BY p.search DESC, p.id DESC",
@@ -51,13 +46,10 @@ pub(super) async fn list(
         PlaceSort::Favorite => {
             " ORDER BY CASE WHEN f.created_at IS NULL THEN 1 ELSE 0 END, f.created_at DESC, p.id"
         }
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<PlaceRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    },
+        query.page,
+    )
+    .await?;
     let with_favorite = query.viewer_user_id.is_some();
     Ok(Paged {
         items: rows

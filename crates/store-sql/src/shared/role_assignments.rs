@@ -10,7 +10,9 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{RoleAssignmentRow, ROLE_ASSIGNMENT_SELECT};
 use super::visibility::push_in;
-use super::{db, events, is_unique_violation, like_pattern, members, push_id_filter, Db};
+use super::{
+    db, events, fetch_page, is_unique_violation, like_pattern, members, push_id_filter, Db,
+};
 
 const FROM: &str = " FROM role_assignments ra \
     LEFT JOIN users u ON ra.assignee_type = 'User' AND u.id = ra.assignee_id \
@@ -79,29 +81,21 @@ pub(super) async fn list(
             sql.push("))");
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    count.push(FROM);
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(ROLE_ASSIGNMENT_SELECT);
-    filter(&mut select);
-    select.push(match query.sort {
-        NameSort::Id => " ORDER BY ra.id",
-        NameSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name, ateam.name)), ra.id",
-        NameSort::NameDesc => {
-            " ORDER BY LOWER(COALESCE(m.name, u.name, ateam.name)) DESC, ra.id DESC"
-        }
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<RoleAssignmentRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<RoleAssignmentRow>(
+        pool,
+        &format!("{}{}", "SELECT COUNT(*)", FROM),
+        ROLE_ASSIGNMENT_SELECT,
+        &filter,
+        match query.sort {
+            NameSort::Id => " ORDER BY ra.id",
+            NameSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name, ateam.name)), ra.id",
+            NameSort::NameDesc => {
+                " ORDER BY LOWER(COALESCE(m.name, u.name, ateam.name)) DESC, ra.id DESC"
+            }
+        },
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows
             .into_iter()

@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{ScheduleRow, SCHEDULE_SELECT};
-use super::{db, events, push_id_filter, Db};
+use super::{db, events, fetch_page, push_id_filter, Db};
 
 pub(super) async fn list(
     pool: &Pool<Db>,
@@ -25,21 +25,15 @@ pub(super) async fn list(
             sql.push(" AND s.group_id = ").push_bind(group_id);
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM schedules s");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(SCHEDULE_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY s.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<ScheduleRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<ScheduleRow>(
+        pool,
+        "SELECT COUNT(*) FROM schedules s",
+        SCHEDULE_SELECT,
+        &filter,
+        " ORDER BY s.id",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows
             .into_iter()

@@ -6,7 +6,7 @@ use serde_json::json;
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{TeamMembershipRow, TeamRow, TEAM_MEMBERSHIP_SELECT, TEAM_SELECT};
-use super::{db, events, is_unique_violation, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
     pool: &Pool<Db>,
@@ -25,26 +25,19 @@ pub(super) async fn list(
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM teams t");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(TEAM_SELECT);
-    filter(&mut select);
-    select.push(match query.sort {
-        NameSort::Id => " ORDER BY t.id",
-        NameSort::Name => " ORDER BY t.search, t.id",
-        NameSort::NameDesc => " ORDER BY t.search DESC, t.id DESC",
-    });
-    select
-        .push(" LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<TeamRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<TeamRow>(
+        pool,
+        "SELECT COUNT(*) FROM teams t",
+        TEAM_SELECT,
+        &filter,
+        match query.sort {
+            NameSort::Id => " ORDER BY t.id",
+            NameSort::Name => " ORDER BY t.search, t.id",
+            NameSort::NameDesc => " ORDER BY t.search DESC, t.id DESC",
+        },
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(Team::from).collect(),
         total,
@@ -211,21 +204,15 @@ pub(super) async fn list_memberships(
             sql.push(" AND tm.user_id = ").push_bind(user_id);
         }
     };
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM team_memberships tm");
-    filter(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let mut select = QueryBuilder::<Db>::new(TEAM_MEMBERSHIP_SELECT);
-    filter(&mut select);
-    select
-        .push(" ORDER BY tm.id LIMIT ")
-        .push_bind(query.page.limit)
-        .push(" OFFSET ")
-        .push_bind(query.page.offset);
-    let rows: Vec<TeamMembershipRow> = select.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let (rows, total) = fetch_page::<TeamMembershipRow>(
+        pool,
+        "SELECT COUNT(*) FROM team_memberships tm",
+        TEAM_MEMBERSHIP_SELECT,
+        &filter,
+        " ORDER BY tm.id",
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(TeamMembership::from).collect(),
         total,
