@@ -3,7 +3,7 @@
 use gatehouse_domain::{diff, Actor, Group, GroupFields, GroupRestrictions, NewEvent, Timestamp};
 use gatehouse_store::{GroupQuery, NameSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{GroupRow, GROUP_SELECT};
 use super::visibility::push_in;
@@ -71,25 +71,17 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<Group> {
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<Group> {
     let row: GroupRow = sqlx::query_as(&format!(
         "{GROUP_SELECT} WHERE g.organization_id = $1 AND g.id = $2"
     ))
     .bind(organization_id)
     .bind(id)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.into())
-}
-
-async fn get_in(tx: &mut Transaction<'_, Db>, organization_id: i64, id: i64) -> StoreResult<Group> {
-    let row: GroupRow = sqlx::query_as(&format!(
-        "{GROUP_SELECT} WHERE g.organization_id = $1 AND g.id = $2"
-    ))
-    .bind(organization_id)
-    .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await
     .map_err(db)?;
     Ok(row.into())
@@ -147,7 +139,7 @@ pub(super) async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
-    let group = get_in(&mut tx, organization_id, id).await?;
+    let group = get(&mut *tx, organization_id, id).await?;
     events::record(
         &mut tx,
         actor,
@@ -177,7 +169,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     let name = fields.name.clone().unwrap_or_else(|| old.name.clone());
     let description = fields
         .description
@@ -287,7 +279,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let group = get_in(&mut tx, organization_id, id).await?;
+    let group = get(&mut *tx, organization_id, id).await?;
     let removed = sqlx::query("DELETE FROM role_assignments WHERE organization_id = $1 AND applies_to_type = 'Group' AND applies_to_id = $2")
         .bind(organization_id)
         .bind(id)

@@ -3,7 +3,7 @@
 use gatehouse_domain::{diff, Actor, GroupLock, Lock, LockFields, NewEvent, Timestamp};
 use gatehouse_store::{GroupLockQuery, LockQuery, LockSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{GroupLockRow, LockRow, GROUP_LOCK_SELECT, LOCKS_WITH_FAVORITES, LOCK_COLUMNS};
 use super::visibility::push_in;
@@ -89,27 +89,20 @@ fn push_one(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, id: i64, viewe
         .push_bind(id);
 }
 
-pub(super) async fn get(
-    pool: &Pool<Db>,
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     organization_id: i64,
     id: i64,
     favorite_of: Option<i64>,
 ) -> StoreResult<Lock> {
     let mut select = QueryBuilder::<Db>::new(LOCK_COLUMNS);
     push_one(&mut select, organization_id, id, favorite_of);
-    let row: LockRow = select.build_query_as().fetch_one(pool).await.map_err(db)?;
-    Ok(row.into_lock(favorite_of.is_some()))
-}
-
-async fn get_in(tx: &mut Transaction<'_, Db>, organization_id: i64, id: i64) -> StoreResult<Lock> {
-    let mut select = QueryBuilder::<Db>::new(LOCK_COLUMNS);
-    push_one(&mut select, organization_id, id, None);
     let row: LockRow = select
         .build_query_as()
-        .fetch_one(&mut **tx)
+        .fetch_one(executor)
         .await
         .map_err(db)?;
-    Ok(row.into_lock(false))
+    Ok(row.into_lock(favorite_of.is_some()))
 }
 
 pub(super) async fn create(
@@ -156,7 +149,7 @@ pub(super) async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
-    let lock = get_in(&mut tx, organization_id, id).await?;
+    let lock = get(&mut *tx, organization_id, id, None).await?;
     events::record(
         &mut tx,
         actor,
@@ -186,7 +179,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id, None).await?;
     let new = Lock {
         name: fields.name.clone().unwrap_or_else(|| old.name.clone()),
         description: fields
@@ -288,7 +281,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let lock = get_in(&mut tx, organization_id, id).await?;
+    let lock = get(&mut *tx, organization_id, id, None).await?;
     for statement in [
         "DELETE FROM favorites WHERE object_type = 'Lock' AND object_id = $1",
         "DELETE FROM group_locks WHERE lock_id = $1",
@@ -328,7 +321,7 @@ pub(super) async fn set_favorite(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    get_in(&mut tx, organization_id, id).await?;
+    get(&mut *tx, organization_id, id, None).await?;
     let statement = if favorite {
         sqlx::query("INSERT INTO favorites (user_id, object_type, object_id, created_at) VALUES ($1, 'Lock', $2, $3) ON CONFLICT DO NOTHING")
             .bind(user_id)

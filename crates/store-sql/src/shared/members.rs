@@ -91,13 +91,17 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<Member> {
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<Member> {
     let row: MemberRow = sqlx::query_as(&format!(
         "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.id = $2"
     ))
     .bind(organization_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(executor)
     .await
     .map_err(db)?;
     Ok(row.into())
@@ -114,22 +118,6 @@ pub(super) async fn of_user(
     .bind(organization_id)
     .bind(user_id)
     .fetch_one(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.into())
-}
-
-pub(super) async fn get_in(
-    tx: &mut Transaction<'_, Db>,
-    organization_id: i64,
-    id: i64,
-) -> StoreResult<Member> {
-    let row: MemberRow = sqlx::query_as(&format!(
-        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.id = $2"
-    ))
-    .bind(organization_id)
-    .bind(id)
-    .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
     Ok(row.into())
@@ -261,7 +249,7 @@ pub(super) async fn create(
         ));
     }
     let id = insert(&mut tx, actor, organization_id, user_id, member, now).await?;
-    let created = get_in(&mut tx, organization_id, id).await?;
+    let created = get(&mut *tx, organization_id, id).await?;
     tx.commit().await.map_err(db)?;
     Ok(created)
 }
@@ -275,7 +263,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     let stored_name: Option<String> = sqlx::query_scalar("SELECT name FROM members WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
@@ -395,7 +383,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let member = get_in(&mut tx, organization_id, id).await?;
+    let member = get(&mut *tx, organization_id, id).await?;
     let removed = remove_membership(&mut tx, organization_id, member.user_id).await?;
     events::record(
         &mut tx,

@@ -18,23 +18,15 @@ pub(super) async fn count(pool: &Pool<Db>) -> StoreResult<i64> {
         .map_err(db)
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: i64) -> StoreResult<Organization> {
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
+    id: i64,
+) -> StoreResult<Organization> {
     let row: OrganizationRow = sqlx::query_as(&format!(
         "SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = $1"
     ))
     .bind(id)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?;
-    row.try_into()
-}
-
-async fn get_in(tx: &mut Transaction<'_, Db>, id: i64) -> StoreResult<Organization> {
-    let row: OrganizationRow = sqlx::query_as(&format!(
-        "SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await
     .map_err(db)?;
     row.try_into()
@@ -151,7 +143,7 @@ pub(super) async fn bootstrap(
     .await
     .map_err(db)?;
 
-    let organization = get_in(&mut tx, organization_id).await?;
+    let organization = get(&mut *tx, organization_id).await?;
     let owner: MemberRow = sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.id = $1"))
         .bind(member_id)
         .fetch_one(&mut *tx)
@@ -211,7 +203,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, id).await?;
+    let old = get(&mut *tx, id).await?;
     let new = Organization {
         name: patch.name.clone().unwrap_or_else(|| old.name.clone()),
         logo: patch.logo.clone().unwrap_or_else(|| old.logo.clone()),

@@ -3,7 +3,7 @@
 use gatehouse_domain::{diff, Actor, NewEvent, Place, PlaceFields, Timestamp};
 use gatehouse_store::{Paged, PlaceQuery, PlaceSort, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{PlaceRow, PLACES_WITH_FAVORITES, PLACE_COLUMNS};
 use super::{db, events, fetch_page, like_pattern, push_id_filter, Db};
@@ -60,27 +60,20 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(
-    pool: &Pool<Db>,
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     organization_id: i64,
     id: i64,
     favorite_of: Option<i64>,
 ) -> StoreResult<Place> {
     let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
     push_one(&mut select, organization_id, id, favorite_of);
-    let row: PlaceRow = select.build_query_as().fetch_one(pool).await.map_err(db)?;
-    Ok(row.into_place(favorite_of.is_some()))
-}
-
-async fn get_in(tx: &mut Transaction<'_, Db>, organization_id: i64, id: i64) -> StoreResult<Place> {
-    let mut select = QueryBuilder::<Db>::new(PLACE_COLUMNS);
-    push_one(&mut select, organization_id, id, None);
     let row: PlaceRow = select
         .build_query_as()
-        .fetch_one(&mut **tx)
+        .fetch_one(executor)
         .await
         .map_err(db)?;
-    Ok(row.into_place(false))
+    Ok(row.into_place(favorite_of.is_some()))
 }
 
 fn push_one(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, id: i64, viewer: Option<i64>) {
@@ -121,7 +114,7 @@ pub(super) async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
-    let place = get_in(&mut tx, organization_id, id).await?;
+    let place = get(&mut *tx, organization_id, id, None).await?;
     events::record(
         &mut tx,
         actor,
@@ -154,7 +147,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id, None).await?;
     let new = Place {
         name: fields.name.clone().unwrap_or_else(|| old.name.clone()),
         address: fields
@@ -236,7 +229,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let place = get_in(&mut tx, organization_id, id).await?;
+    let place = get(&mut *tx, organization_id, id, None).await?;
     sqlx::query("DELETE FROM favorites WHERE object_type = 'Place' AND object_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -276,7 +269,7 @@ pub(super) async fn set_favorite(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    get_in(&mut tx, organization_id, id).await?;
+    get(&mut *tx, organization_id, id, None).await?;
     let statement = if favorite {
         sqlx::query(
             "INSERT INTO favorites (user_id, object_type, object_id, created_at) \

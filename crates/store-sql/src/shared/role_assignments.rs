@@ -105,8 +105,8 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(
-    pool: &Pool<Db>,
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<RoleAssignment> {
@@ -115,23 +115,7 @@ pub(super) async fn get(
     ))
     .bind(organization_id)
     .bind(id)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?
-    .try_into()
-}
-
-async fn get_in(
-    tx: &mut Transaction<'_, Db>,
-    organization_id: i64,
-    id: i64,
-) -> StoreResult<RoleAssignment> {
-    sqlx::query_as::<_, RoleAssignmentRow>(&format!(
-        "{ROLE_ASSIGNMENT_SELECT} WHERE ra.organization_id = $1 AND ra.id = $2"
-    ))
-    .bind(organization_id)
-    .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await
     .map_err(db)?
     .try_into()
@@ -286,7 +270,7 @@ pub(super) async fn create(
             db(e)
         }
     })?;
-    let assignment = get_in(&mut tx, organization_id, id).await?;
+    let assignment = get(&mut *tx, organization_id, id).await?;
     events::record(
         &mut tx,
         actor,
@@ -322,7 +306,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     let role = patch.role.unwrap_or(old.role);
     let notify = patch.notify.unwrap_or(old.notify);
     let valid_from = patch.valid_from.unwrap_or(old.valid_from);
@@ -374,7 +358,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     sqlx::query("DELETE FROM role_assignments WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -5,7 +5,7 @@ use gatehouse_domain::{
 };
 use gatehouse_store::{Paged, ScheduleQuery, StoreError, StoreResult};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{ScheduleRow, SCHEDULE_SELECT};
 use super::{db, events, fetch_page, push_id_filter, Db};
@@ -43,8 +43,8 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(
-    pool: &Pool<Db>,
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<ScheduleRecord> {
@@ -53,23 +53,7 @@ pub(super) async fn get(
     ))
     .bind(organization_id)
     .bind(id)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?
-    .try_into()
-}
-
-async fn get_in(
-    tx: &mut Transaction<'_, Db>,
-    organization_id: i64,
-    id: i64,
-) -> StoreResult<ScheduleRecord> {
-    sqlx::query_as::<_, ScheduleRow>(&format!(
-        "{SCHEDULE_SELECT} WHERE s.organization_id = $1 AND s.id = $2"
-    ))
-    .bind(organization_id)
-    .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await
     .map_err(db)?
     .try_into()
@@ -166,7 +150,7 @@ pub(super) async fn create(
     )
     .await
     .map_err(db)?;
-    let created = get_in(&mut tx, organization_id, id).await?;
+    let created = get(&mut *tx, organization_id, id).await?;
     tx.commit().await.map_err(db)?;
     Ok(created)
 }
@@ -180,7 +164,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     let name = patch.name.clone().unwrap_or_else(|| old.name.clone());
     let enabled = patch.enabled.unwrap_or(old.enabled);
     let kind = patch.kind.clone().unwrap_or_else(|| old.kind.clone());
@@ -235,7 +219,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     sqlx::query("DELETE FROM schedules WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, NewEvent, Team, TeamMembership, Timestamp};
 use gatehouse_store::{NameSort, Paged, StoreError, StoreResult, TeamMembershipQuery, TeamQuery};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{Pool, QueryBuilder};
 
 use super::rows::{TeamMembershipRow, TeamRow, TEAM_MEMBERSHIP_SELECT, TEAM_SELECT};
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
@@ -44,25 +44,17 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn get(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<Team> {
+pub(super) async fn get<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<Team> {
     let row: TeamRow = sqlx::query_as(&format!(
         "{TEAM_SELECT} WHERE t.organization_id = $1 AND t.id = $2"
     ))
     .bind(organization_id)
     .bind(id)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.into())
-}
-
-async fn get_in(tx: &mut Transaction<'_, Db>, organization_id: i64, id: i64) -> StoreResult<Team> {
-    let row: TeamRow = sqlx::query_as(&format!(
-        "{TEAM_SELECT} WHERE t.organization_id = $1 AND t.id = $2"
-    ))
-    .bind(organization_id)
-    .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await
     .map_err(db)?;
     Ok(row.into())
@@ -101,7 +93,7 @@ pub(super) async fn create(
     )
     .await
     .map_err(db)?;
-    let team = get_in(&mut tx, organization_id, id).await?;
+    let team = get(&mut *tx, organization_id, id).await?;
     tx.commit().await.map_err(db)?;
     Ok(team)
 }
@@ -115,7 +107,7 @@ pub(super) async fn update(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let old = get_in(&mut tx, organization_id, id).await?;
+    let old = get(&mut *tx, organization_id, id).await?;
     if old.name == name {
         return Ok(());
     }
@@ -153,7 +145,7 @@ pub(super) async fn delete(
     now: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let team = get_in(&mut tx, organization_id, id).await?;
+    let team = get(&mut *tx, organization_id, id).await?;
     sqlx::query(
         "DELETE FROM role_assignments WHERE organization_id = $1 AND ((assignee_type = 'Team' AND assignee_id = $2) \
          OR (applies_to_type = 'Team' AND applies_to_id = $2))",
@@ -244,7 +236,7 @@ pub(super) async fn create_membership(
     now: Timestamp,
 ) -> StoreResult<TeamMembership> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let team = get_in(&mut tx, organization_id, team_id)
+    let team = get(&mut *tx, organization_id, team_id)
         .await
         .map_err(|_| StoreError::conflict("team_id", "does not exist in this organization"))?;
     let member: Option<(i64,)> =
