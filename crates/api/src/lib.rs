@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod doors;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod paging;
 pub mod policy;
@@ -56,14 +57,21 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub rate_limiter: RateLimiter,
+    /// Where finished member exports are kept (`<data-dir>/exports`).
+    pub exports_dir: Arc<std::path::PathBuf>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, rate_limiter: RateLimiter) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        rate_limiter: RateLimiter,
+        data_dir: &std::path::Path,
+    ) -> Self {
         AppState {
             store,
             clock: Arc::new(SystemClock),
             rate_limiter,
+            exports_dir: Arc::new(data_dir.join("exports")),
         }
     }
 }

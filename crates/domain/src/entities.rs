@@ -117,6 +117,8 @@ pub struct Member {
     /// Whether the user has set a password (Kisi's `confirmed`).
     pub confirmed: bool,
     pub last_accessed_at: Option<Timestamp>,
+    /// The door of the last access.
+    pub last_accessed_lock_id: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -44,7 +44,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         per_second: args.rate_limit_per_second,
         burst: args.rate_limit_burst,
     };
-    server::serve(listener, store, limits, shutdown).await?;
+    server::serve(listener, store, limits, &args.storage.data_dir, shutdown).await?;
     Ok(())
 }
 

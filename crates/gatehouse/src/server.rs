@@ -25,15 +25,27 @@ impl Default for Limits {
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Files (member exports) go under `data_dir`.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
     limits: Limits,
+    data_dir: &std::path::Path,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Exports interrupted by a stop are reported failed, never left running.
+    let now = gatehouse_api::Clock::now(&gatehouse_api::SystemClock);
+    match store.fail_interrupted_exports(now).await {
+        Ok(0) => {}
+        Ok(failed) => tracing::warn!(
+            failed,
+            "member exports interrupted by the last stop were marked failed"
+        ),
+        Err(error) => tracing::error!(%error, "could not check for interrupted member exports"),
+    }
     let rate_limiter = RateLimiter::new(limits.per_second, limits.burst);
     rate_limiter.spawn_housekeeping();
-    let app = gatehouse_api::app(AppState::new(store, rate_limiter));
+    let app = gatehouse_api::app(AppState::new(store, rate_limiter, data_dir));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -567,6 +567,50 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Option<GroupLink>>;
 
+    // Member exports.
+
+    async fn create_member_export(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        format: gatehouse_domain::ExportFormat,
+        filters: &str,
+        now: Timestamp,
+    ) -> StoreResult<gatehouse_domain::MemberExport>;
+    async fn member_export(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::MemberExport>;
+    /// `user_id`: only that requester's exports; `None`: all.
+    async fn list_member_exports(
+        &self,
+        organization_id: i64,
+        user_id: Option<i64>,
+        page: Page,
+    ) -> StoreResult<Paged<gatehouse_domain::MemberExport>>;
+    async fn delete_member_export(&self, organization_id: i64, id: i64) -> StoreResult<()>;
+    /// Moves an export to a new status (with its row count and error).
+    async fn set_member_export_status(
+        &self,
+        id: i64,
+        status: gatehouse_domain::ExportStatus,
+        rows_count: i64,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// At start: every export left waiting or in progress by a stopped
+    /// server is marked failed; returns how many.
+    async fn fail_interrupted_exports(&self, now: Timestamp) -> StoreResult<u64>;
+    /// Streams the members a query selects, as export rows, to `sink`, in id
+    /// order; returns how many.
+    async fn export_members(
+        &self,
+        organization_id: i64,
+        query: &MemberQuery,
+        sink: &mut (dyn FnMut(gatehouse_domain::ExportRow) -> Result<(), String> + Send),
+    ) -> StoreResult<i64>;
+
     // The access decision.
 
     /// Everything `decide` needs about a door and a subject, in one call.

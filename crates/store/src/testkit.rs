@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             schedules_reach_the_decision,
             cards_from_enrolment_to_the_reader,
             quick_access_links,
+            member_exports_survive_a_restart_as_failed,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -2902,4 +2903,76 @@ pub async fn quick_access_links(store: &dyn Store) {
         .await
         .unwrap()
         .is_none());
+}
+
+pub async fn member_exports_survive_a_restart_as_failed(store: &dyn Store) {
+    use gatehouse_domain::{ExportFormat, ExportStatus};
+    let a = organization(store, "exportco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    for (i, name) in ["Zoe", "Adam"].iter().enumerate() {
+        let mut new = new_member(&format!("e{i}@x.io"), Subscription::Organizations);
+        new.name = Some((*name).into());
+        store
+            .create_member(&a.actor(), org, &new, t0())
+            .await
+            .unwrap();
+    }
+    let done = store
+        .create_member_export(org, a.member.user_id, ExportFormat::Csv, "{}", t0())
+        .await
+        .unwrap();
+    assert_eq!(done.status, ExportStatus::Waiting);
+    let mut names = Vec::new();
+    let mut sink = |row: gatehouse_domain::ExportRow| {
+        names.push(row.name);
+        Ok(())
+    };
+    let rows = store
+        .export_members(org, &MemberQuery::default(), &mut sink)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+    assert_eq!(names, ["Olivia Owner", "Zoe", "Adam"], "in id order");
+    store
+        .set_member_export_status(done.id, ExportStatus::Finished, rows, None, t0())
+        .await
+        .unwrap();
+    let running = store
+        .create_member_export(org, a.member.user_id, ExportFormat::Xlsx, "{}", t0())
+        .await
+        .unwrap();
+    store
+        .set_member_export_status(running.id, ExportStatus::InProgress, 0, None, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.fail_interrupted_exports(t0()).await.unwrap(), 1);
+    let running = store.member_export(org, running.id).await.unwrap();
+    assert_eq!(running.status, ExportStatus::Failed);
+    assert!(running.error.unwrap().contains("restart"));
+    assert_eq!(
+        store.member_export(org, done.id).await.unwrap().status,
+        ExportStatus::Finished,
+        "finished ones stay"
+    );
+    assert_eq!(
+        store
+            .list_member_exports(org, Some(a.member.user_id), Page::new(10, 0))
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(
+        store
+            .list_member_exports(org, Some(-1), Page::new(10, 0))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    store.delete_member_export(org, done.id).await.unwrap();
+    assert!(matches!(
+        store.member_export(org, done.id).await,
+        Err(StoreError::NotFound)
+    ));
 }

@@ -9,6 +9,7 @@ use crate::AppState;
 
 mod cards;
 mod events;
+mod exports;
 mod group_locks;
 mod groups;
 mod health;
@@ -46,6 +47,7 @@ mod user;
         (name = "doors", description = "Doors, the groups that hold them, schedules, lockdown and unlocking"),
         (name = "cards", description = "Cards, their assignments to people, and card readers"),
         (name = "links", description = "Quick access links and their page"),
+        (name = "exports", description = "Member exports: CSV and XLSX files made in the background"),
         (name = "events", description = "The log of every access decision and every change"),
         (name = "operations", description = "Health and API description"),
     )
@@ -98,4 +100,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(cards::router())
         .merge(links::router())
+        .merge(exports::router())
 }

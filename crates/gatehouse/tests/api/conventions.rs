@@ -186,6 +186,11 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("/event_sets/{id}", "get"),
         ("/logins/{id}/promote", "post"),
         ("/login/promote", "post"),
+        ("/member_exports", "get"),
+        ("/member_exports", "post"),
+        ("/member_exports/{id}", "get"),
+        ("/member_exports/{id}", "delete"),
+        ("/member_exports/{id}/download", "get"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let served: usize = paths

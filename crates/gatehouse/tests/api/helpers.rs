@@ -48,9 +48,14 @@ impl TestApp {
             .expect("bind");
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(server::serve(listener, store.clone(), limits, async move {
-            let _ = stopped.await;
-        }));
+        let data_dir = std::env::temp_dir().join(format!("gatehouse-data-{}", address.port()));
+        let served = store.clone();
+        let server = tokio::spawn(async move {
+            server::serve(listener, served, limits, &data_dir, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
         Some(TestApp {
             base: format!("http://{address}"),
             store,

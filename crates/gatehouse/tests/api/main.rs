@@ -7,6 +7,7 @@ mod cli;
 mod conventions;
 mod credentials;
 mod doors;
+mod exports;
 mod kisi_client;
 mod logins;
 mod members;

@@ -13,59 +13,62 @@ use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELE
 use super::visibility::push_member_visibility;
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
+/// FROM and WHERE of a member query (list and export share it).
+fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &MemberQuery) {
+    sql.push(MEMBERS_FROM)
+        .push(" WHERE m.organization_id = ")
+        .push_bind(organization_id);
+    if let Some(ids) = &query.ids {
+        push_id_filter(
+            sql,
+            if query.ids_are_users {
+                "m.user_id"
+            } else {
+                "m.id"
+            },
+            ids,
+        );
+    }
+    if let Some(user_id) = query.user_id {
+        sql.push(" AND m.user_id = ").push_bind(user_id);
+    }
+    if let Some(email) = &query.email {
+        sql.push(" AND u.email = ").push_bind(email.to_lowercase());
+    }
+    if let Some(text) = &query.query {
+        sql.push(" AND m.search LIKE ")
+            .push_bind(like_pattern(text))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(place_id) = query.place_id {
+        sql.push(concat!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_by_member!(),
+            " AND ra.place_id = "
+        ))
+        .push_bind(place_id)
+        .push(")");
+    }
+    if let Some(group_id) = query.group_id {
+        sql.push(concat!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_by_member!(),
+            " AND ra.applies_to_type = 'Group' AND ra.applies_to_id = "
+        ))
+        .push_bind(group_id)
+        .push(")");
+    }
+    if let Some(visibility) = &query.visible_to {
+        push_member_visibility(sql, organization_id, "m.user_id", visibility);
+    }
+}
+
 pub(super) async fn list(
     pool: &Pool<Db>,
     organization_id: i64,
     query: &MemberQuery,
 ) -> StoreResult<Paged<Member>> {
-    let filter = |sql: &mut QueryBuilder<'_, Db>| {
-        sql.push(MEMBERS_FROM)
-            .push(" WHERE m.organization_id = ")
-            .push_bind(organization_id);
-        if let Some(ids) = &query.ids {
-            push_id_filter(
-                sql,
-                if query.ids_are_users {
-                    "m.user_id"
-                } else {
-                    "m.id"
-                },
-                ids,
-            );
-        }
-        if let Some(user_id) = query.user_id {
-            sql.push(" AND m.user_id = ").push_bind(user_id);
-        }
-        if let Some(email) = &query.email {
-            sql.push(" AND u.email = ").push_bind(email.to_lowercase());
-        }
-        if let Some(text) = &query.query {
-            sql.push(" AND m.search LIKE ")
-                .push_bind(like_pattern(text))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(place_id) = query.place_id {
-            sql.push(concat!(
-                " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
-                super::rows::held_by_member!(),
-                " AND ra.place_id = "
-            ))
-            .push_bind(place_id)
-            .push(")");
-        }
-        if let Some(group_id) = query.group_id {
-            sql.push(concat!(
-                " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
-                super::rows::held_by_member!(),
-                " AND ra.applies_to_type = 'Group' AND ra.applies_to_id = "
-            ))
-            .push_bind(group_id)
-            .push(")");
-        }
-        if let Some(visibility) = &query.visible_to {
-            push_member_visibility(sql, organization_id, "m.user_id", visibility);
-        }
-    };
+    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filter(sql, organization_id, query);
     let (rows, total) = fetch_page::<MemberRow>(
         pool,
         "SELECT COUNT(*)",
@@ -555,4 +558,84 @@ pub(super) async fn purge_user(
         .map_err(db)?;
     tx.commit().await.map_err(db)?;
     Ok(report)
+}
+
+/// Streams the selected members as export rows, with their groups, places,
+/// cards and last door looked up once for the whole organization.
+pub(super) async fn export(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    query: &MemberQuery,
+    sink: &mut (dyn FnMut(gatehouse_domain::ExportRow) -> Result<(), String> + Send),
+) -> StoreResult<i64> {
+    use futures_util::TryStreamExt;
+    use std::collections::HashMap;
+
+    let names_by_user = |sql: &'static str| async move {
+        let rows: Vec<(i64, String)> = sqlx::query_as(sql)
+            .bind(organization_id)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+        let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+        for (user_id, name) in rows {
+            let names = map.entry(user_id).or_default();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok::<_, StoreError>(map)
+    };
+    let groups = names_by_user(
+        "SELECT ra.assignee_id, g.name FROM role_assignments ra JOIN groups g ON g.id = ra.applies_to_id \
+         WHERE ra.organization_id = $1 AND ra.applies_to_type = 'Group' AND ra.assignee_type = 'User' ORDER BY g.name",
+    )
+    .await?;
+    let places = names_by_user(
+        "SELECT ra.assignee_id, p.name FROM role_assignments ra JOIN places p ON p.id = ra.place_id \
+         WHERE ra.organization_id = $1 AND ra.assignee_type = 'User' ORDER BY p.name",
+    )
+    .await?;
+    let cards: HashMap<i64, i64> = sqlx::query_as("SELECT user_id, COUNT(*) FROM card_assignments WHERE organization_id = $1 GROUP BY user_id")
+        .bind(organization_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .collect();
+    let doors: HashMap<i64, String> =
+        sqlx::query_as("SELECT id, name FROM locks WHERE organization_id = $1")
+            .bind(organization_id)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .collect();
+
+    let mut select = QueryBuilder::<Db>::new(MEMBER_COLUMNS);
+    push_filter(&mut select, organization_id, query);
+    select.push(" ORDER BY m.id");
+    let mut rows = select.build_query_as::<MemberRow>().fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        let member = Member::from(row);
+        let row = gatehouse_domain::ExportRow {
+            id: member.id,
+            groups: groups.get(&member.user_id).cloned().unwrap_or_default(),
+            places: places.get(&member.user_id).cloned().unwrap_or_default(),
+            cards_count: cards.get(&member.user_id).copied().unwrap_or(0),
+            last_accessed_lock: member
+                .last_accessed_lock_id
+                .and_then(|id| doors.get(&id).cloned()),
+            last_accessed_at: member.last_accessed_at,
+            member_type: member.member_type,
+            flags: member.flags,
+            email: member.user_email,
+            name: member.name,
+            created_at: member.created_at,
+        };
+        sink(row).map_err(StoreError::Backend)?;
+        count += 1;
+    }
+    Ok(count)
 }

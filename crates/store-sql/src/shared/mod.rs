@@ -35,6 +35,7 @@ use super::Db;
 mod access;
 mod credentials;
 mod events;
+mod exports;
 mod groups;
 mod locks;
 mod logins;
@@ -876,6 +877,62 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Option<GroupLink>> {
         credentials::authenticate_link(&self.pool, secret_hash, now).await
+    }
+
+    async fn create_member_export(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        format: gatehouse_domain::ExportFormat,
+        filters: &str,
+        now: Timestamp,
+    ) -> StoreResult<gatehouse_domain::MemberExport> {
+        exports::create(&self.pool, organization_id, user_id, format, filters, now).await
+    }
+
+    async fn member_export(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::MemberExport> {
+        exports::get(&self.pool, organization_id, id).await
+    }
+
+    async fn list_member_exports(
+        &self,
+        organization_id: i64,
+        user_id: Option<i64>,
+        page: Page,
+    ) -> StoreResult<Paged<gatehouse_domain::MemberExport>> {
+        exports::list(&self.pool, organization_id, user_id, page).await
+    }
+
+    async fn delete_member_export(&self, organization_id: i64, id: i64) -> StoreResult<()> {
+        exports::delete(&self.pool, organization_id, id).await
+    }
+
+    async fn set_member_export_status(
+        &self,
+        id: i64,
+        status: gatehouse_domain::ExportStatus,
+        rows_count: i64,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        exports::set_status(&self.pool, id, status, rows_count, error, now).await
+    }
+
+    async fn fail_interrupted_exports(&self, now: Timestamp) -> StoreResult<u64> {
+        exports::fail_interrupted(&self.pool, now).await
+    }
+
+    async fn export_members(
+        &self,
+        organization_id: i64,
+        query: &MemberQuery,
+        sink: &mut (dyn FnMut(gatehouse_domain::ExportRow) -> Result<(), String> + Send),
+    ) -> StoreResult<i64> {
+        members::export(&self.pool, organization_id, query, sink).await
     }
 
     async fn access_facts(

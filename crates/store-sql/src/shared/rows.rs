@@ -100,7 +100,7 @@ macro_rules! member_columns {
             u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
             COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
             m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
-            m.cards_without_activation_enabled, m.last_accessed_at, m.created_at, m.updated_at, \
+            m.cards_without_activation_enabled, m.last_accessed_at, m.last_accessed_lock_id, m.created_at, m.updated_at, \
             o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
             (SELECT COUNT(*) FROM role_assignments ra WHERE ra.organization_id = m.organization_id \
               AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id AND ra.applies_to_type = 'Group') AS shares_count, \
@@ -138,6 +138,7 @@ pub(super) struct MemberRow {
     card_enabled: bool,
     cards_without_activation_enabled: bool,
     last_accessed_at: Option<Timestamp>,
+    last_accessed_lock_id: Option<i64>,
     created_at: Timestamp,
     updated_at: Timestamp,
     owner_user_id: Option<i64>,
@@ -179,6 +180,7 @@ impl From<MemberRow> for Member {
             shares_count: row.shares_count,
             confirmed: row.confirmed,
             last_accessed_at: row.last_accessed_at,
+            last_accessed_lock_id: row.last_accessed_lock_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

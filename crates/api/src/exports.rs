@@ -1,0 +1,131 @@
+//! The member export job: writes the file in the background, streaming rows
+//! from the store so memory stays flat however many members there are.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use gatehouse_domain::{
+    neutralize, ExportFormat, ExportRow, ExportStatus, MemberExport, EXPORT_COLUMNS,
+};
+use gatehouse_store::MemberQuery;
+
+use crate::wire::{time, time_opt};
+use crate::AppState;
+
+/// Where an export's file lives.
+pub fn file_of(exports_dir: &Path, export: &MemberExport) -> PathBuf {
+    exports_dir
+        .join(export.organization_id.to_string())
+        .join(format!("{}.{}", export.id, export.format.as_str()))
+}
+
+fn cells(row: &ExportRow) -> [String; 16] {
+    let flag = |on: bool| if on { "true" } else { "false" }.to_owned();
+    let f = row.flags;
+    [
+        row.id.to_string(),
+        row.name.clone(),
+        row.email.clone(),
+        row.member_type.as_str().to_owned(),
+        flag(f.access_enabled),
+        flag(f.password_flow_enabled),
+        flag(f.link_enabled),
+        flag(f.app_enabled),
+        flag(f.card_enabled),
+        flag(f.cards_without_activation_enabled),
+        row.groups.join("; "),
+        row.places.join("; "),
+        row.cards_count.to_string(),
+        time_opt(row.last_accessed_at).unwrap_or_default(),
+        row.last_accessed_lock.clone().unwrap_or_default(),
+        time(row.created_at),
+    ]
+}
+
+/// Runs one export to its end, recording its status as it goes.
+pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
+    let store = state.store.clone();
+    let now = || state.clock.now();
+    let _ = store
+        .set_member_export_status(export.id, ExportStatus::InProgress, 0, None, now())
+        .await;
+    let path = file_of(&state.exports_dir, &export);
+    let outcome = write(&state, &export, &query, &path).await;
+    let _ = match outcome {
+        Ok(rows) => {
+            store
+                .set_member_export_status(export.id, ExportStatus::Finished, rows, None, now())
+                .await
+        }
+        Err(error) => {
+            tracing::error!(export = export.id, %error, "member export failed");
+            let _ = std::fs::remove_file(&path);
+            store
+                .set_member_export_status(export.id, ExportStatus::Failed, 0, Some(&error), now())
+                .await
+        }
+    };
+}
+
+async fn write(
+    state: &AppState,
+    export: &MemberExport,
+    query: &MemberQuery,
+    path: &Path,
+) -> Result<i64, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let org = export.organization_id;
+    match export.format {
+        ExportFormat::Csv => {
+            let file = File::create(path).map_err(|e| e.to_string())?;
+            let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+            writer
+                .write_record(EXPORT_COLUMNS)
+                .map_err(|e| e.to_string())?;
+            let mut sink = |row: ExportRow| {
+                let cells = cells(&row);
+                writer
+                    .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
+                    .map_err(|e| e.to_string())
+            };
+            let rows = state
+                .store
+                .export_members(org, query, &mut sink)
+                .await
+                .map_err(|e| e.to_string())?;
+            writer.flush().map_err(|e| e.to_string())?;
+            Ok(rows)
+        }
+        ExportFormat::Xlsx => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet_with_constant_memory();
+            sheet.set_name("Members").map_err(|e| e.to_string())?;
+            for (column, name) in EXPORT_COLUMNS.iter().enumerate() {
+                sheet
+                    .write_string(0, column as u16, *name)
+                    .map_err(|e| e.to_string())?;
+            }
+            let mut line: u32 = 0;
+            let mut sink = |row: ExportRow| {
+                line += 1;
+                for (column, cell) in cells(&row).iter().enumerate() {
+                    sheet
+                        .write_string(line, column as u16, neutralize(cell))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            };
+            let rows = state
+                .store
+                .export_members(org, query, &mut sink)
+                .await
+                .map_err(|e| e.to_string())?;
+            workbook.save(path).map_err(|e| e.to_string())?;
+            Ok(rows)
+        }
+    }
+}

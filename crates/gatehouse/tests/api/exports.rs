@@ -1,0 +1,279 @@
+//! Member exports through HTTP, read back with real CSV and XLSX readers.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use calamine::{Reader, Xlsx};
+use gatehouse_domain::{Subscription, EXPORT_COLUMNS};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+crate::on_both_backends!(exports_read_back_safely, exports_are_scoped_and_guarded);
+
+/// Names a spreadsheet must show as they are, and ones it must not evaluate.
+const NAMES: [&str; 8] = [
+    "Smith, John",
+    "Quote \"Q\" Person",
+    "Line\nBreak",
+    "王小明",
+    "=HYPERLINK(\"x\")",
+    "+1 555",
+    "-minus",
+    "@SUM(A1)",
+];
+
+async fn finished(app: &TestApp, secret: &str, id: i64) -> serde_json::Value {
+    for _ in 0..100 {
+        let export = app.get(&format!("/member_exports/{id}"), secret).await.body;
+        if export["status"] == "finished" || export["status"] == "failed" {
+            return export;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("export {id} did not finish");
+}
+
+async fn download(app: &TestApp, secret: &str, id: i64) -> (String, Vec<u8>) {
+    let response = app
+        .http
+        .get(format!("{}/member_exports/{id}/download", app.base))
+        .header("Authorization", format!("KISI-LOGIN {secret}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (kind, response.bytes().await.unwrap().to_vec())
+}
+
+fn expected_cell(name: &str) -> String {
+    if name.starts_with(['=', '+', '-', '@']) {
+        format!("'{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+async fn exports_read_back_safely(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let s = &owner.secret;
+    for (i, name) in NAMES.iter().enumerate() {
+        let reply = app
+            .post(
+                "/members",
+                s,
+                json!({"member": {"email": format!("m{i}@x.io"), "name": name}}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let place = app
+        .post(
+            "/places",
+            s,
+            json!({"place": {"name": "HQ", "address": "x"}}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let group = app
+        .post(
+            "/groups",
+            s,
+            json!({"group": {"name": "Staff", "place_id": place}}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        "/shares",
+        s,
+        json!({"share": {"email": "m0@x.io", "group_id": group}}),
+    )
+    .await;
+
+    // CSV, read back with the csv crate.
+    let created = app
+        .post(
+            "/member_exports",
+            s,
+            json!({"member_export": {"format": "csv"}}),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(created.body["resource_type"], "MemberExport");
+    let id = created.body["id"].as_i64().unwrap();
+    let done = finished(app, s, id).await;
+    assert_eq!(
+        (done["status"].as_str(), done["rows_count"].as_i64()),
+        (Some("finished"), Some(9))
+    );
+    let (kind, bytes) = download(app, s, id).await;
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    let mut reader = csv::Reader::from_reader(Cursor::new(bytes));
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        EXPORT_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 9);
+    let names: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    for name in NAMES {
+        assert!(
+            names.contains(&expected_cell(name).as_str()),
+            "{name:?} in {names:?}"
+        );
+    }
+    let smith = rows.iter().find(|r| &r[1] == "Smith, John").unwrap();
+    assert_eq!(
+        (&smith[2], &smith[3], &smith[4]),
+        ("m0@x.io", "basic", "true")
+    );
+    assert_eq!((&smith[10], &smith[11], &smith[12]), ("Staff", "HQ", "0"));
+
+    // XLSX, read back with calamine.
+    let created = app
+        .post(
+            "/member_exports",
+            s,
+            json!({"member_export": {"format": "xlsx", "group_id": group}}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(
+        finished(app, s, id).await["rows_count"],
+        1,
+        "filtered by group"
+    );
+    let created = app
+        .post(
+            "/member_exports",
+            s,
+            json!({"member_export": {"format": "xlsx"}}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(finished(app, s, id).await["status"], "finished");
+    let (kind, bytes) = download(app, s, id).await;
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = workbook.worksheet_range("Members").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0], EXPORT_COLUMNS);
+    assert_eq!(rows.len(), 10);
+    for name in NAMES {
+        assert!(rows.iter().any(|r| r[1] == expected_cell(name)), "{name:?}");
+    }
+    // The list, and deleting.
+    assert_eq!(
+        app.get("/member_exports", s)
+            .await
+            .header("x-collection-range"),
+        Some("0-9/3")
+    );
+    assert_eq!(
+        app.delete(&format!("/member_exports/{id}"), s).await.status,
+        204
+    );
+    app.get(&format!("/member_exports/{id}/download"), s)
+        .await
+        .assert_error(404, "e00404");
+}
+
+async fn exports_are_scoped_and_guarded(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let s = &owner.secret;
+    let group = app
+        .post("/groups", s, json!({"group": {"name": "Night"}}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.post("/members", s, json!({"member": {"email": "outsider@x.io"}}))
+        .await;
+    let share = app
+        .post(
+            "/role_assignments",
+            s,
+            json!({"role_assignment": {"email": "boss@x.io", "role_id": "group_manager",
+            "applies_to_type": "Group", "applies_to_id": group}}),
+        )
+        .await;
+    let manager = app
+        .login_for(
+            owner.organization_id,
+            share.body["assignee_id"].as_i64().unwrap(),
+        )
+        .await;
+    let basic = app
+        .post(
+            "/role_assignments",
+            s,
+            json!({"role_assignment": {"email": "worker@x.io", "role_id": "group_basic",
+            "applies_to_type": "Group", "applies_to_id": group}}),
+        )
+        .await;
+    let worker = app
+        .login_for(
+            owner.organization_id,
+            basic.body["assignee_id"].as_i64().unwrap(),
+        )
+        .await;
+    // A manager exports only the members of their groups.
+    let mine = app
+        .post(
+            "/member_exports",
+            &manager,
+            json!({"member_export": {"format": "csv"}}),
+        )
+        .await;
+    let id = mine.body["id"].as_i64().unwrap();
+    assert_eq!(finished(app, &manager, id).await["rows_count"], 2);
+    // Others may not read it; a basic member may not export.
+    app.get(&format!("/member_exports/{id}/download"), &worker)
+        .await
+        .assert_error(403, "e00403");
+    app.post(
+        "/member_exports",
+        &worker,
+        json!({"member_export": {"format": "csv"}}),
+    )
+    .await
+    .assert_error(403, "e00403");
+    assert_eq!(
+        app.get(&format!("/member_exports/{id}"), s).await.status,
+        200,
+        "administrators see every export"
+    );
+    app.post(
+        "/member_exports",
+        s,
+        json!({"member_export": {"format": "pdf", "group_id": 999999}}),
+    )
+    .await
+    .assert_invalid(&["format", "group_id"]);
+    // Not finished yet: the download waits.
+    let waiting = app
+        .store
+        .create_member_export(
+            owner.organization_id,
+            owner.user_id,
+            gatehouse_domain::ExportFormat::Csv,
+            "{}",
+            gatehouse_api::Clock::now(&gatehouse_api::SystemClock),
+        )
+        .await
+        .unwrap();
+    app.get(&format!("/member_exports/{}/download", waiting.id), s)
+        .await
+        .assert_invalid(&["status"]);
+}

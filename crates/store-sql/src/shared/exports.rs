@@ -1,0 +1,165 @@
+//! Member export jobs.
+
+use gatehouse_domain::{ExportFormat, ExportStatus, MemberExport, Timestamp};
+use gatehouse_store::{Page, Paged, StoreError, StoreResult};
+use sqlx::{Pool, QueryBuilder};
+
+use super::{db, fetch_page, Db};
+
+const SELECT: &str =
+    "SELECT id, organization_id, user_id, format, filters, status, rows_count, error, created_at, \
+    updated_at, finished_at FROM member_exports";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    organization_id: i64,
+    user_id: i64,
+    format: String,
+    filters: String,
+    status: String,
+    rows_count: i64,
+    error: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    finished_at: Option<Timestamp>,
+}
+
+impl TryFrom<Row> for MemberExport {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let broken = || StoreError::Backend(format!("member export {} is malformed", row.id));
+        Ok(MemberExport {
+            id: row.id,
+            organization_id: row.organization_id,
+            user_id: row.user_id,
+            format: ExportFormat::parse(&row.format).ok_or_else(broken)?,
+            filters: row.filters.clone(),
+            status: ExportStatus::parse(&row.status).ok_or_else(broken)?,
+            rows_count: row.rows_count,
+            error: row.error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            finished_at: row.finished_at,
+        })
+    }
+}
+
+pub(super) async fn create(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+    format: ExportFormat,
+    filters: &str,
+    now: Timestamp,
+) -> StoreResult<MemberExport> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO member_exports (organization_id, user_id, format, filters, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'waiting', $5, $5) RETURNING id",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(format.as_str())
+    .bind(filters)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    get(pool, organization_id, id).await
+}
+
+pub(super) async fn get(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<MemberExport> {
+    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE organization_id = $1 AND id = $2"))
+        .bind(organization_id)
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .map_err(db)?
+        .try_into()
+}
+
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: Option<i64>,
+    page: Page,
+) -> StoreResult<Paged<MemberExport>> {
+    let filter = |sql: &mut QueryBuilder<'_, Db>| {
+        sql.push(" FROM member_exports WHERE organization_id = ")
+            .push_bind(organization_id);
+        if let Some(user_id) = user_id {
+            sql.push(" AND user_id = ").push_bind(user_id);
+        }
+    };
+    let select = SELECT.trim_end_matches(" FROM member_exports");
+    let (rows, total) = fetch_page::<Row>(
+        pool,
+        "SELECT COUNT(*)",
+        select,
+        &filter,
+        " ORDER BY id DESC",
+        page,
+    )
+    .await?;
+    Ok(Paged {
+        items: rows
+            .into_iter()
+            .map(MemberExport::try_from)
+            .collect::<Result<_, _>>()?,
+        total,
+    })
+}
+
+pub(super) async fn delete(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<()> {
+    let deleted = sqlx::query("DELETE FROM member_exports WHERE organization_id = $1 AND id = $2")
+        .bind(organization_id)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db)?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub(super) async fn set_status(
+    pool: &Pool<Db>,
+    id: i64,
+    status: ExportStatus,
+    rows_count: i64,
+    error: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let finished = matches!(status, ExportStatus::Finished | ExportStatus::Failed).then_some(now);
+    sqlx::query("UPDATE member_exports SET status = $1, rows_count = $2, error = $3, updated_at = $4, finished_at = $5 WHERE id = $6")
+        .bind(status.as_str())
+        .bind(rows_count)
+        .bind(error)
+        .bind(now)
+        .bind(finished)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+pub(super) async fn fail_interrupted(pool: &Pool<Db>, now: Timestamp) -> StoreResult<u64> {
+    let failed = sqlx::query(
+        "UPDATE member_exports SET status = 'failed', error = 'interrupted by a restart; create the export again', \
+         updated_at = $1, finished_at = $1 WHERE status IN ('waiting', 'in_progress')",
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    Ok(failed)
+}
