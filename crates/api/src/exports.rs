@@ -51,7 +51,15 @@ pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
         .set_member_export_status(export.id, ExportStatus::InProgress, 0, None, now())
         .await;
     let path = file_of(&state.exports_dir, &export);
-    let outcome = write(&state, &export, &query, &path).await;
+    let outcome = write(
+        store.as_ref(),
+        export.organization_id,
+        export.format,
+        &query,
+        &path,
+        &mut |_| {},
+    )
+    .await;
     let _ = match outcome {
         Ok(rows) => {
             store
@@ -68,18 +76,22 @@ pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
     };
 }
 
-async fn write(
-    state: &AppState,
-    export: &MemberExport,
+/// Writes the members a query selects to `path`, as CSV or XLSX, row by
+/// row; `progress` hears the count so far. Returns how many rows.
+pub async fn write(
+    store: &dyn gatehouse_store::Store,
+    org: i64,
+    format: ExportFormat,
     query: &MemberQuery,
     path: &Path,
+    progress: &mut (dyn FnMut(i64) + Send),
 ) -> Result<i64, String> {
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let org = export.organization_id;
-    match export.format {
+    let mut written = 0;
+    match format {
         ExportFormat::Csv => {
             let file = File::create(path).map_err(|e| e.to_string())?;
             let mut writer = csv::Writer::from_writer(BufWriter::new(file));
@@ -88,12 +100,13 @@ async fn write(
                 .map_err(|e| e.to_string())?;
             let mut sink = |row: ExportRow| {
                 let cells = cells(&row);
+                written += 1;
+                progress(written);
                 writer
                     .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
                     .map_err(|e| e.to_string())
             };
-            let rows = state
-                .store
+            let rows = store
                 .export_members(org, query, &mut sink)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -112,6 +125,7 @@ async fn write(
             let mut line: u32 = 0;
             let mut sink = |row: ExportRow| {
                 line += 1;
+                progress(i64::from(line));
                 for (column, cell) in cells(&row).iter().enumerate() {
                     sheet
                         .write_string(line, column as u16, neutralize(cell))
@@ -119,8 +133,7 @@ async fn write(
                 }
                 Ok(())
             };
-            let rows = state
-                .store
+            let rows = store
                 .export_members(org, query, &mut sink)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -31,6 +31,42 @@ pub enum Command {
     /// Card readers without hardware.
     #[command(subcommand)]
     Reader(ReaderCommand),
+    /// Members in bulk.
+    #[command(subcommand)]
+    Members(MembersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Write every member of an organization (or of a place or group) to a
+    /// CSV or XLSX file, with a progress bar on a terminal.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The organization's domain.
+    #[arg(long)]
+    pub org_domain: String,
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+    /// The file to write.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Only members with access in this place.
+    #[arg(long)]
+    pub place: Option<i64>,
+    /// Only members of this group.
+    #[arg(long)]
+    pub group: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +209,7 @@ pub async fn main() -> ExitCode {
         Command::Bootstrap(args) => commands::bootstrap(args).await,
         Command::Users(UsersCommand::Purge(args)) => commands::purge(args).await,
         Command::Reader(ReaderCommand::Tap(args)) => return commands::tap(args).await,
+        Command::Members(MembersCommand::Export(args)) => commands::export(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,7 +11,9 @@ use gatehouse_domain::{Assignee, GroupFields, LockFields, NewRoleAssignment, Rol
 use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
-use crate::cli::{BootstrapArgs, PurgeArgs, ServeArgs, SubscriptionArg, TapArgs};
+use crate::cli::{
+    BootstrapArgs, ExportArgs, FormatArg, PurgeArgs, ServeArgs, SubscriptionArg, TapArgs,
+};
 use crate::server::{self, Limits};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -309,4 +311,65 @@ pub async fn tap(args: TapArgs) -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `gatehouse members export`: the export job, run here, with progress.
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    let organization = store
+        .organization_by_domain(&args.org_domain)
+        .await
+        .map_err(|_| anyhow::anyhow!("no organization has the domain {}", args.org_domain))?;
+    let query = gatehouse_store::MemberQuery {
+        place_id: args.place,
+        group_id: args.group,
+        page: Page::new(1, 0),
+        ..gatehouse_store::MemberQuery::default()
+    };
+    let total = store.list_members(organization.id, &query).await?.total;
+    let format = match args.format {
+        FormatArg::Csv => gatehouse_domain::ExportFormat::Csv,
+        FormatArg::Xlsx => gatehouse_domain::ExportFormat::Xlsx,
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0))
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} members ({per_sec}, {eta} left)",
+        )
+        .map_err(anyhow::Error::new)?,
+    );
+    let started = std::time::Instant::now();
+    let mut progress = |written: i64| {
+        if written % 500 == 0 {
+            bar.set_position(u64::try_from(written).unwrap_or(0));
+        }
+    };
+    let rows = gatehouse_api::exports::write(
+        &*store,
+        organization.id,
+        format,
+        &query,
+        &args.output,
+        &mut progress,
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    println!(
+        "Exported {rows} members of {} to {} ({}) in {:.1} s.",
+        organization.name,
+        args.output.display(),
+        format.as_str(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -58,6 +58,7 @@ pub trait Store: Send + Sync + 'static {
     /// domain is taken.
     async fn bootstrap(&self, request: &Bootstrap, now: Timestamp) -> StoreResult<Bootstrapped>;
     async fn organization(&self, id: i64) -> StoreResult<Organization>;
+    async fn organization_by_domain(&self, domain: &str) -> StoreResult<Organization>;
     async fn update_organization(
         &self,
         actor: &Actor,

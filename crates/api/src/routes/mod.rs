@@ -19,6 +19,7 @@ mod logins;
 mod members;
 mod organization;
 mod places;
+mod reports;
 mod role_assignments;
 mod schedules;
 mod teams;
@@ -101,4 +102,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(cards::router())
         .merge(links::router())
         .merge(exports::router())
+        .merge(reports::router())
 }

@@ -409,3 +409,67 @@ async fn reader_tap_tries_card_access_without_hardware() {
     terminate(&mut child);
     database.remove().await;
 }
+
+#[tokio::test]
+async fn members_export_writes_a_file() {
+    let database = TestDatabase::sqlite();
+    let url = database.url.clone();
+    let created = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+            "--database-url",
+            &url,
+        ])
+        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let output = std::env::temp_dir().join(format!("gatehouse-export-{}.csv", std::process::id()));
+    let export = gatehouse()
+        .args([
+            "members",
+            "export",
+            "--database-url",
+            &url,
+            "--org-domain",
+            "acme",
+            "--output",
+        ])
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(String::from_utf8_lossy(&export.stdout).contains("Exported 1 members of Acme"));
+    let mut reader = csv::Reader::from_path(&output).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][2], "boss@acme.io");
+    assert_eq!(&rows[0][3], "owner");
+    let missing = gatehouse()
+        .args([
+            "members",
+            "export",
+            "--database-url",
+            &url,
+            "--org-domain",
+            "nope",
+            "--output",
+        ])
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no organization has the domain nope")
+    );
+    let _ = std::fs::remove_file(output);
+    database.remove().await;
+}

@@ -191,6 +191,11 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("/member_exports/{id}", "get"),
         ("/member_exports/{id}", "delete"),
         ("/member_exports/{id}/download", "get"),
+        ("/reports", "get"),
+        ("/reports", "post"),
+        ("/reports/{id}", "get"),
+        ("/reports/{id}", "delete"),
+        ("/reports/{id}/download", "post"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let served: usize = paths

@@ -9,7 +9,11 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-crate::on_both_backends!(exports_read_back_safely, exports_are_scoped_and_guarded);
+crate::on_both_backends!(
+    exports_read_back_safely,
+    exports_are_scoped_and_guarded,
+    reports_offer_the_member_export
+);
 
 /// Names a spreadsheet must show as they are, and ones it must not evaluate.
 const NAMES: [&str; 8] = [
@@ -276,4 +280,58 @@ async fn exports_are_scoped_and_guarded(app: &TestApp) {
     app.get(&format!("/member_exports/{}/download", waiting.id), s)
         .await
         .assert_invalid(&["status"]);
+}
+
+async fn reports_offer_the_member_export(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let s = &owner.secret;
+    app.post(
+        "/reports",
+        s,
+        json!({"report": {"name": "x", "reporter_id": 7}}),
+    )
+    .await
+    .assert_invalid(&["reporter_id"]);
+    let created = app
+        .post("/reports", s, json!({"report": {"name": "Members", "reporter_id": 1, "start_date": "2026-01-01", "end_date": "2026-01-31"}}))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(
+        (
+            created.body["resource_type"].as_str(),
+            created.body["start_date"].as_str()
+        ),
+        (Some("Report"), Some("2026-01-01"))
+    );
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(finished(app, s, id).await["status"], "finished");
+    assert_eq!(
+        app.get(&format!("/reports/{id}"), s).await.body["status"],
+        "finished"
+    );
+    let link = app
+        .post(&format!("/reports/{id}/download"), s, json!({}))
+        .await;
+    let url = link.body["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.ends_with(&format!("/member_exports/{id}/download")),
+        "{url}"
+    );
+    let file = app
+        .http
+        .get(&url)
+        .header("Authorization", format!("KISI-LOGIN {s}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(file
+        .text()
+        .await
+        .unwrap()
+        .starts_with("id,name,email,role_id"));
+    assert_eq!(
+        app.get("/reports", s).await.header("x-collection-range"),
+        Some("0-9/1")
+    );
+    assert_eq!(app.delete(&format!("/reports/{id}"), s).await.status, 204);
 }

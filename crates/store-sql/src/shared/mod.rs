@@ -162,6 +162,10 @@ impl Store for SqlStore {
         organizations::get(&self.pool, id).await
     }
 
+    async fn organization_by_domain(&self, domain: &str) -> StoreResult<Organization> {
+        organizations::by_domain(&self.pool, domain).await
+    }
+
     async fn update_organization(
         &self,
         actor: &Actor,

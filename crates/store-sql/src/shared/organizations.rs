@@ -313,3 +313,14 @@ async fn apply_subscription_rules(
         .map_err(db)?;
     Ok(())
 }
+
+pub(super) async fn by_domain(pool: &Pool<Db>, domain: &str) -> StoreResult<Organization> {
+    let row: OrganizationRow = sqlx::query_as(&format!(
+        "SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.domain = $1"
+    ))
+    .bind(domain.to_lowercase())
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    row.try_into()
+}
