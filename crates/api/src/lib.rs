@@ -9,6 +9,7 @@ pub mod doors;
 pub mod error;
 pub mod exports;
 pub mod extract;
+pub mod imports;
 pub mod paging;
 pub mod policy;
 pub mod rate_limit;

@@ -41,6 +41,21 @@ pub enum MembersCommand {
     /// Write every member of an organization (or of a place or group) to a
     /// CSV or XLSX file, with a progress bar on a terminal.
     Export(ExportArgs),
+    /// Import members from a CSV file in Kisi's column order (email, name,
+    /// image, password_flow, role_id, group_ids, credential_token,
+    /// backup_credential_token), with a progress bar and a summary.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The organization's domain.
+    #[arg(long)]
+    pub org_domain: String,
+    /// The CSV file.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -210,6 +225,7 @@ pub async fn main() -> ExitCode {
         Command::Users(UsersCommand::Purge(args)) => commands::purge(args).await,
         Command::Reader(ReaderCommand::Tap(args)) => return commands::tap(args).await,
         Command::Members(MembersCommand::Export(args)) => commands::export(args).await,
+        Command::Members(MembersCommand::Import(args)) => commands::import(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

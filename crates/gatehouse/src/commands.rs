@@ -12,7 +12,8 @@ use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
 use crate::cli::{
-    BootstrapArgs, ExportArgs, FormatArg, PurgeArgs, ServeArgs, SubscriptionArg, TapArgs,
+    BootstrapArgs, ExportArgs, FormatArg, ImportArgs, PurgeArgs, ServeArgs, SubscriptionArg,
+    TapArgs,
 };
 use crate::server::{self, Limits};
 
@@ -371,5 +372,67 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         format.as_str(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `gatehouse members import`: each row its own transaction, a summary at the end.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+
+    let content =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    let organization = store
+        .organization_by_domain(&args.org_domain)
+        .await
+        .map_err(|_| anyhow::anyhow!("no organization has the domain {}", args.org_domain))?;
+    let lines = content.iter().filter(|b| **b == b'\n').count() as u64;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(lines)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .map_err(anyhow::Error::new)?,
+    );
+    let started = std::time::Instant::now();
+    let mut progress = |done: u64| {
+        if done % 500 == 0 {
+            bar.set_position(done);
+        }
+    };
+    let summary = gatehouse_api::imports::import_csv(
+        &*store,
+        &Actor::Operator,
+        organization.id,
+        &content,
+        &mut progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    println!(
+        "Imported {} into {} in {:.1} s: {} changed, {} already up to date, {} with errors.",
+        args.file.display(),
+        organization.name,
+        started.elapsed().as_secs_f64(),
+        summary.changed,
+        summary.unchanged,
+        summary.errors.len()
+    );
+    for (line, problems) in summary.errors.iter().take(20) {
+        println!("  line {line}: {}", problems.join("; "));
+    }
+    if summary.errors.len() > 20 {
+        println!(
+            "  ... and {} more lines with errors",
+            summary.errors.len() - 20
+        );
+    }
     Ok(())
 }

@@ -612,6 +612,38 @@ pub trait Store: Send + Sync + 'static {
         sink: &mut (dyn FnMut(gatehouse_domain::ExportRow) -> Result<(), String> + Send),
     ) -> StoreResult<i64>;
 
+    // CSV user imports.
+
+    /// Imports one row in one transaction; true when anything changed.
+    /// `Conflict("group_ids")` for a group outside the organization,
+    /// `Conflict("credential_token")` for a card held by someone else.
+    async fn import_user(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        row: &gatehouse_domain::ImportRow,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn create_csv_import(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        file_name: &str,
+        now: Timestamp,
+    ) -> StoreResult<gatehouse_domain::CsvImport>;
+    async fn csv_import(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::CsvImport>;
+    async fn set_csv_import_status(
+        &self,
+        id: i64,
+        status: gatehouse_domain::ExportStatus,
+        errors: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
     // The access decision.
 
     /// Everything `decide` needs about a door and a subject, in one call.

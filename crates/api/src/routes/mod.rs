@@ -13,6 +13,7 @@ mod exports;
 mod group_locks;
 mod groups;
 mod health;
+mod imports;
 mod links;
 mod locks;
 mod logins;
@@ -103,4 +104,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(links::router())
         .merge(exports::router())
         .merge(reports::router())
+        .merge(imports::router())
 }

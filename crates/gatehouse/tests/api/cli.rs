@@ -473,3 +473,59 @@ async fn members_export_writes_a_file() {
     let _ = std::fs::remove_file(output);
     database.remove().await;
 }
+
+#[tokio::test]
+async fn members_import_reads_a_file() {
+    let database = TestDatabase::sqlite();
+    let url = database.url.clone();
+    let created = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+            "--database-url",
+            &url,
+        ])
+        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let file = std::env::temp_dir().join(format!("gatehouse-import-{}.csv", std::process::id()));
+    std::fs::write(&file, "a@x.io,A\nb@x.io,B\nbad,C\n").unwrap();
+    let run = || {
+        gatehouse()
+            .args([
+                "members",
+                "import",
+                "--database-url",
+                &url,
+                "--org-domain",
+                "acme",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        out.contains("2 changed, 0 already up to date, 1 with errors") && out.contains("line 3"),
+        "{out}"
+    );
+    let second = String::from_utf8_lossy(&run().stdout).to_string();
+    assert!(
+        second.contains("0 changed, 2 already up to date"),
+        "{second}"
+    );
+    let _ = std::fs::remove_file(file);
+    database.remove().await;
+}

@@ -196,6 +196,8 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("/reports/{id}", "get"),
         ("/reports/{id}", "delete"),
         ("/reports/{id}/download", "post"),
+        ("/csv_user_imports", "post"),
+        ("/csv_user_imports/{id}", "get"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let served: usize = paths

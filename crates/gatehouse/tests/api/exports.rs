@@ -12,7 +12,8 @@ use crate::helpers::TestApp;
 crate::on_both_backends!(
     exports_read_back_safely,
     exports_are_scoped_and_guarded,
-    reports_offer_the_member_export
+    reports_offer_the_member_export,
+    csv_imports_report_bad_rows_and_repeat_cleanly,
 );
 
 /// Names a spreadsheet must show as they are, and ones it must not evaluate.
@@ -334,4 +335,89 @@ async fn reports_offer_the_member_export(app: &TestApp) {
         Some("0-9/1")
     );
     assert_eq!(app.delete(&format!("/reports/{id}"), s).await.status, 204);
+}
+
+async fn csv_imports_report_bad_rows_and_repeat_cleanly(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let s = &owner.secret;
+    let group = app
+        .post("/groups", s, json!({"group": {"name": "Crew"}}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let content = format!(
+        "email,name,image,password_flow,role_id,group_ids,credential_token,backup_credential_token\n\
+         ann@x.io,Ann,,true,manager,{group},TOKEN-A,\n\
+         not-an-email,Bad,,,,,,\n\
+         bob@x.io,\"Bob, Jr.\",,,basic,{group};999999,,\n\
+         cat@x.io,Cat,,,,,,\n"
+    );
+    let import = |content: String| async move {
+        let created = app
+            .post(
+                "/csv_user_imports",
+                s,
+                json!({"csv_user_import": {"file_name": "people.csv", "content": content}}),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.body);
+        let id = created.body["id"].as_i64().unwrap();
+        for _ in 0..100 {
+            let import = app.get(&format!("/csv_user_imports/{id}"), s).await.body;
+            if import["status"] == "finished" {
+                return import;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("import {id} did not finish");
+    };
+    let first = import(content.clone()).await;
+    let errors = first["import_errors"].as_object().unwrap();
+    assert_eq!(errors.keys().collect::<Vec<_>>(), ["3", "4"], "{first}");
+    assert!(errors["3"][0].as_str().unwrap().contains("email"));
+    assert!(
+        errors["4"][0].as_str().unwrap().contains("999999"),
+        "a row with a foreign group changes nothing"
+    );
+    let members = app.get("/members?sort=name", s).await.body;
+    let names: Vec<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ann", "Cat", "Olivia Owner"]);
+    let ann = &members[0];
+    assert_eq!(
+        (
+            ann["role_id"].as_str(),
+            ann["password_flow_enabled"].as_bool()
+        ),
+        (Some("manager"), Some(true))
+    );
+    assert_eq!(
+        app.get("/cards?token=TOKEN-A", s).await.body[0]["assigned"],
+        true
+    );
+    // The same file again changes nothing.
+    let before = app.get("/events?limit=1", s).await.body[0]["uuid"].clone();
+    let second = import(content).await;
+    assert_eq!(second["import_errors"].as_object().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/members", s).await.header("x-collection-range"),
+        Some("0-49/3")
+    );
+    assert_eq!(
+        app.get("/events?limit=1", s).await.body[0]["uuid"],
+        before,
+        "no change recorded"
+    );
+    app.post(
+        "/csv_user_imports",
+        s,
+        json!({"csv_user_import": {"file_name": ""}}),
+    )
+    .await
+    .assert_invalid(&["content", "file_name"]);
 }

@@ -152,7 +152,16 @@ pub(super) async fn set_status(
 }
 
 pub(super) async fn fail_interrupted(pool: &Pool<Db>, now: Timestamp) -> StoreResult<u64> {
-    let failed = sqlx::query(
+    let imports = sqlx::query(
+        "UPDATE csv_user_imports SET status = 'failed', import_errors = '{\"base\":[\"interrupted by a restart; import the file again\"]}', \
+         updated_at = $1 WHERE status IN ('waiting', 'in_progress')",
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    let failed = imports + sqlx::query(
         "UPDATE member_exports SET status = 'failed', error = 'interrupted by a restart; create the export again', \
          updated_at = $1, finished_at = $1 WHERE status IN ('waiting', 'in_progress')",
     )
@@ -162,4 +171,69 @@ pub(super) async fn fail_interrupted(pool: &Pool<Db>, now: Timestamp) -> StoreRe
     .map_err(db)?
     .rows_affected();
     Ok(failed)
+}
+
+pub(super) async fn create_import(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+    file_name: &str,
+    now: Timestamp,
+) -> StoreResult<gatehouse_domain::CsvImport> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO csv_user_imports (organization_id, user_id, file_name, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'waiting', $4, $4) RETURNING id",
+    )
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(file_name)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    import(pool, organization_id, id).await
+}
+
+pub(super) async fn import(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    id: i64,
+) -> StoreResult<gatehouse_domain::CsvImport> {
+    let (user_id, file_name, status, errors, created_at, updated_at): (i64, String, String, String, Timestamp, Timestamp) = sqlx::query_as(
+        "SELECT user_id, file_name, status, import_errors, created_at, updated_at FROM csv_user_imports WHERE organization_id = $1 AND id = $2",
+    )
+    .bind(organization_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(gatehouse_domain::CsvImport {
+        id,
+        organization_id,
+        user_id,
+        file_name,
+        status: ExportStatus::parse(&status)
+            .ok_or_else(|| StoreError::Backend(format!("csv import {id} is malformed")))?,
+        import_errors: errors,
+        created_at,
+        updated_at,
+    })
+}
+
+pub(super) async fn set_import_status(
+    pool: &Pool<Db>,
+    id: i64,
+    status: ExportStatus,
+    errors: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE csv_user_imports SET status = $1, import_errors = $2, updated_at = $3 WHERE id = $4")
+        .bind(status.as_str())
+        .bind(errors)
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
 }

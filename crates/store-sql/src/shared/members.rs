@@ -639,3 +639,200 @@ pub(super) async fn export(
     }
     Ok(count)
 }
+
+/// One row of a CSV user import, in one transaction: the member (created
+/// when missing), their group access, their cards. Importing the same row
+/// again changes nothing; returns whether anything changed.
+pub(super) async fn import(
+    pool: &Pool<Db>,
+    actor: &Actor,
+    organization_id: i64,
+    row: &gatehouse_domain::ImportRow,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    use gatehouse_domain::{CardIdentity, MemberFlags, Subscription};
+    let mut tx = pool.begin().await.map_err(db)?;
+    let mut changed = false;
+    let (user_id, _) = user_for_email(&mut tx, &row.email, row.name.as_deref(), now).await?;
+    let member: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
+            .bind(organization_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+    if member.is_none() {
+        let subscription: String =
+            sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
+                .bind(organization_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let subscription = subscription
+            .parse::<Subscription>()
+            .map_err(StoreError::Backend)?;
+        let mut flags = MemberFlags::defaults(subscription);
+        if let (Subscription::Organizations, Some(password_flow)) =
+            (subscription, row.password_flow)
+        {
+            flags.password_flow_enabled = password_flow;
+        }
+        let new = NewMember {
+            email: row.email.clone(),
+            name: row.name.clone(),
+            image: row.image.clone(),
+            notes: None,
+            metadata: "{}".into(),
+            flags,
+        };
+        insert(&mut tx, actor, organization_id, user_id, &new, now).await?;
+        changed = true;
+    }
+    for group_id in &row.group_ids {
+        let group: Option<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT place_id, name FROM groups WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(organization_id)
+        .bind(group_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let (place_id, group_name) = group.ok_or_else(|| {
+            StoreError::conflict("group_ids", format!("group {group_id} does not exist"))
+        })?;
+        let held: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM role_assignments WHERE organization_id = $1 AND assignee_type = 'User' AND assignee_id = $2 \
+             AND applies_to_type = 'Group' AND applies_to_id = $3",
+        )
+        .bind(organization_id)
+        .bind(user_id)
+        .bind(group_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if held.is_some() {
+            continue;
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO role_assignments (organization_id, role_id, applies_to_type, applies_to_id, place_id, assignee_type, \
+             assignee_id, created_at, updated_at) VALUES ($1, $2, 'Group', $3, $4, 'User', $5, $6, $6) RETURNING id",
+        )
+        .bind(organization_id)
+        .bind(row.group_role.id())
+        .bind(group_id)
+        .bind(place_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        events::record(
+            &mut tx,
+            actor,
+            NewEvent::change(
+                organization_id,
+                "RoleAssignment",
+                "create",
+                id,
+                &group_name,
+                json!({
+                    "role_id": row.group_role.id(), "user_id": user_id, "source": "csv_user_import",
+                }),
+            )
+            .in_place(place_id),
+            now,
+        )
+        .await
+        .map_err(db)?;
+        changed = true;
+    }
+    for token in &row.card_tokens {
+        let identity = CardIdentity::Token(token.clone()).key();
+        let card: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM cards WHERE organization_id = $1 AND identity = $2")
+                .bind(organization_id)
+                .bind(&identity)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let card_id = match card {
+            Some((id,)) => id,
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO cards (organization_id, type, identity, token, created_at, updated_at) \
+                     VALUES ($1, 'mifare_desfire', $2, $3, $4, $4) RETURNING id",
+                )
+                .bind(organization_id)
+                .bind(&identity)
+                .bind(token)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+                events::record(
+                    &mut tx,
+                    actor,
+                    NewEvent::change(
+                        organization_id,
+                        "Card",
+                        "create",
+                        id,
+                        &identity,
+                        json!({"source": "csv_user_import"}),
+                    ),
+                    now,
+                )
+                .await
+                .map_err(db)?;
+                changed = true;
+                id
+            }
+        };
+        let holder: Option<(i64,)> =
+            sqlx::query_as("SELECT user_id FROM card_assignments WHERE card_id = $1")
+                .bind(card_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        match holder {
+            Some((holder,)) if holder == user_id => {}
+            Some(_) => {
+                return Err(StoreError::conflict(
+                    "credential_token",
+                    format!("{token} belongs to someone else"),
+                ))
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO card_assignments (organization_id, card_id, user_id, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'deactivated', $4, $4)",
+                )
+                .bind(organization_id)
+                .bind(card_id)
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                events::record(
+                    &mut tx,
+                    actor,
+                    NewEvent::change(
+                        organization_id,
+                        "Card",
+                        "assign",
+                        card_id,
+                        &identity,
+                        json!({"user_id": user_id}),
+                    ),
+                    now,
+                )
+                .await
+                .map_err(db)?;
+                changed = true;
+            }
+        }
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(changed)
+}

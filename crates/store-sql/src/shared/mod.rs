@@ -939,6 +939,44 @@ impl Store for SqlStore {
         members::export(&self.pool, organization_id, query, sink).await
     }
 
+    async fn import_user(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        row: &gatehouse_domain::ImportRow,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        members::import(&self.pool, actor, organization_id, row, now).await
+    }
+
+    async fn create_csv_import(
+        &self,
+        organization_id: i64,
+        user_id: i64,
+        file_name: &str,
+        now: Timestamp,
+    ) -> StoreResult<gatehouse_domain::CsvImport> {
+        exports::create_import(&self.pool, organization_id, user_id, file_name, now).await
+    }
+
+    async fn csv_import(
+        &self,
+        organization_id: i64,
+        id: i64,
+    ) -> StoreResult<gatehouse_domain::CsvImport> {
+        exports::import(&self.pool, organization_id, id).await
+    }
+
+    async fn set_csv_import_status(
+        &self,
+        id: i64,
+        status: gatehouse_domain::ExportStatus,
+        errors: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        exports::set_import_status(&self.pool, id, status, errors, now).await
+    }
+
     async fn access_facts(
         &self,
         organization_id: i64,
