@@ -403,7 +403,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     );
     let started = std::time::Instant::now();
     let mut progress = |done: u64| {
-        if done % 500 == 0 {
+        if done.is_multiple_of(500) {
             bar.set_position(done);
         }
     };
