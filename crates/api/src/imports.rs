@@ -30,6 +30,7 @@ pub async fn import_csv(
         .has_headers(false)
         .flexible(true)
         .from_reader(csv_text);
+    let mut batch: Vec<(String, gatehouse_domain::ImportRow)> = Vec::with_capacity(BATCH);
     let mut done = 0;
     for (index, record) in reader.records().enumerate() {
         let line = (index + 1).to_string();
@@ -45,32 +46,68 @@ pub async fn import_csv(
             }
         };
         let fields: Vec<&str> = record.iter().collect();
-        if index == 0
+        let header = index == 0
             && fields
                 .first()
-                .is_some_and(|f| f.trim().eq_ignore_ascii_case("email"))
-        {
-            continue;
-        }
-        if fields.iter().all(|f| f.trim().is_empty()) {
+                .is_some_and(|f| f.trim().eq_ignore_ascii_case("email"));
+        if header || fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         match parse_import_row(&fields) {
             Err(problems) => {
                 summary.errors.insert(line, problems);
             }
-            Ok(row) => match store.import_user(actor, organization_id, &row, now()).await {
-                Ok(true) => summary.changed += 1,
-                Ok(false) => summary.unchanged += 1,
-                Err(error) => {
-                    summary.errors.insert(line, vec![error.to_string()]);
-                }
-            },
+            Ok(row) => batch.push((line, row)),
         }
-        done += 1;
-        progress(done);
+        if batch.len() == BATCH {
+            done += flush(store, actor, organization_id, &mut batch, &mut summary).await;
+            progress(done);
+        }
     }
+    done += flush(store, actor, organization_id, &mut batch, &mut summary).await;
+    progress(done);
     summary
+}
+
+/// Rows per database transaction (each row still in its own savepoint).
+const BATCH: usize = 500;
+
+async fn flush(
+    store: &dyn Store,
+    actor: &Actor,
+    organization_id: i64,
+    batch: &mut Vec<(String, gatehouse_domain::ImportRow)>,
+    summary: &mut ImportSummary,
+) -> u64 {
+    if batch.is_empty() {
+        return 0;
+    }
+    let rows: Vec<gatehouse_domain::ImportRow> = batch.iter().map(|(_, row)| row.clone()).collect();
+    let count = rows.len() as u64;
+    match store
+        .import_users(actor, organization_id, &rows, now())
+        .await
+    {
+        Ok(outcomes) => {
+            for ((line, _), outcome) in batch.drain(..).zip(outcomes) {
+                match outcome {
+                    Ok(true) => summary.changed += 1,
+                    Ok(false) => summary.unchanged += 1,
+                    Err(error) => {
+                        summary.errors.insert(line, vec![error.to_string()]);
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            for (line, _) in batch.drain(..) {
+                summary
+                    .errors
+                    .insert(line, vec![format!("not imported: {error}")]);
+            }
+        }
+    }
+    count
 }
 
 fn now() -> gatehouse_domain::Timestamp {

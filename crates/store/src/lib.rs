@@ -614,16 +614,17 @@ pub trait Store: Send + Sync + 'static {
 
     // CSV user imports.
 
-    /// Imports one row in one transaction; true when anything changed.
+    /// Imports rows, each atomically (a bad row changes nothing and the
+    /// others still land); per row, true when anything changed.
     /// `Conflict("group_ids")` for a group outside the organization,
     /// `Conflict("credential_token")` for a card held by someone else.
-    async fn import_user(
+    async fn import_users(
         &self,
         actor: &Actor,
         organization_id: i64,
-        row: &gatehouse_domain::ImportRow,
+        rows: &[gatehouse_domain::ImportRow],
         now: Timestamp,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Vec<StoreResult<bool>>>;
     async fn create_csv_import(
         &self,
         organization_id: i64,

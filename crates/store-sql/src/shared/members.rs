@@ -647,25 +647,53 @@ pub(super) async fn import(
     pool: &Pool<Db>,
     actor: &Actor,
     organization_id: i64,
+    rows: &[gatehouse_domain::ImportRow],
+    now: Timestamp,
+) -> StoreResult<Vec<StoreResult<bool>>> {
+    // One transaction for the batch, a savepoint per row: a bad row rolls
+    // back alone, and the batch commits once (one commit per row is what
+    // makes large imports slow).
+    let mut tx = pool.begin().await.map_err(db)?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db)?;
+        match import_row(&mut savepoint, actor, organization_id, row, now).await {
+            Ok(changed) => {
+                savepoint.commit().await.map_err(db)?;
+                outcomes.push(Ok(changed));
+            }
+            Err(error) => {
+                savepoint.rollback().await.map_err(db)?;
+                outcomes.push(Err(error));
+            }
+        }
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(outcomes)
+}
+
+async fn import_row(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
     row: &gatehouse_domain::ImportRow,
     now: Timestamp,
 ) -> StoreResult<bool> {
     use gatehouse_domain::{CardIdentity, MemberFlags, Subscription};
-    let mut tx = pool.begin().await.map_err(db)?;
     let mut changed = false;
-    let (user_id, _) = user_for_email(&mut tx, &row.email, row.name.as_deref(), now).await?;
+    let (user_id, _) = user_for_email(tx, &row.email, row.name.as_deref(), now).await?;
     let member: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
             .bind(organization_id)
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
     if member.is_none() {
         let subscription: String =
             sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
                 .bind(organization_id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err(db)?;
         let subscription = subscription
@@ -685,7 +713,7 @@ pub(super) async fn import(
             metadata: "{}".into(),
             flags,
         };
-        insert(&mut tx, actor, organization_id, user_id, &new, now).await?;
+        insert(tx, actor, organization_id, user_id, &new, now).await?;
         changed = true;
     }
     for group_id in &row.group_ids {
@@ -694,7 +722,7 @@ pub(super) async fn import(
         )
         .bind(organization_id)
         .bind(group_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
         let (place_id, group_name) = group.ok_or_else(|| {
@@ -707,7 +735,7 @@ pub(super) async fn import(
         .bind(organization_id)
         .bind(user_id)
         .bind(group_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
         if held.is_some() {
@@ -723,11 +751,11 @@ pub(super) async fn import(
         .bind(place_id)
         .bind(user_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
         events::record(
-            &mut tx,
+            tx,
             actor,
             NewEvent::change(
                 organization_id,
@@ -752,7 +780,7 @@ pub(super) async fn import(
             sqlx::query_as("SELECT id FROM cards WHERE organization_id = $1 AND identity = $2")
                 .bind(organization_id)
                 .bind(&identity)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await
                 .map_err(db)?;
         let card_id = match card {
@@ -766,11 +794,11 @@ pub(super) async fn import(
                 .bind(&identity)
                 .bind(token)
                 .bind(now)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err(db)?;
                 events::record(
-                    &mut tx,
+                    tx,
                     actor,
                     NewEvent::change(
                         organization_id,
@@ -791,7 +819,7 @@ pub(super) async fn import(
         let holder: Option<(i64,)> =
             sqlx::query_as("SELECT user_id FROM card_assignments WHERE card_id = $1")
                 .bind(card_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await
                 .map_err(db)?;
         match holder {
@@ -811,11 +839,11 @@ pub(super) async fn import(
                 .bind(card_id)
                 .bind(user_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(db)?;
                 events::record(
-                    &mut tx,
+                    tx,
                     actor,
                     NewEvent::change(
                         organization_id,
@@ -833,6 +861,5 @@ pub(super) async fn import(
             }
         }
     }
-    tx.commit().await.map_err(db)?;
     Ok(changed)
 }

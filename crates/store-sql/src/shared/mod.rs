@@ -939,14 +939,14 @@ impl Store for SqlStore {
         members::export(&self.pool, organization_id, query, sink).await
     }
 
-    async fn import_user(
+    async fn import_users(
         &self,
         actor: &Actor,
         organization_id: i64,
-        row: &gatehouse_domain::ImportRow,
+        rows: &[gatehouse_domain::ImportRow],
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        members::import(&self.pool, actor, organization_id, row, now).await
+    ) -> StoreResult<Vec<StoreResult<bool>>> {
+        members::import(&self.pool, actor, organization_id, rows, now).await
     }
 
     async fn create_csv_import(
