@@ -163,12 +163,15 @@ pub(super) async fn insert(
     member: &NewMember,
     now: Timestamp,
 ) -> StoreResult<i64> {
-    let user_name: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db)?;
-    let display = member.name.clone().unwrap_or(user_name);
+    // The member's own name, else the user's (looked up only then).
+    let display = match &member.name {
+        Some(name) => name.clone(),
+        None => sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?,
+    };
     let flags = member.flags;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (organization_id, user_id, name, image, notes, metadata, search, \
@@ -654,10 +657,42 @@ pub(super) async fn import(
     // back alone, and the batch commits once (one commit per row is what
     // makes large imports slow).
     let mut tx = pool.begin().await.map_err(db)?;
+    let subscription: String =
+        sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
+            .bind(organization_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+    let subscription = subscription
+        .parse::<gatehouse_domain::Subscription>()
+        .map_err(StoreError::Backend)?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
+        // A row that only adds a person cannot fail halfway (its only
+        // checks come first), so it needs no savepoint of its own.
+        if row.group_ids.is_empty() && row.card_tokens.is_empty() {
+            outcomes.push(Ok(import_row(
+                &mut tx,
+                actor,
+                organization_id,
+                subscription,
+                row,
+                now,
+            )
+            .await?));
+            continue;
+        }
         let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db)?;
-        match import_row(&mut savepoint, actor, organization_id, row, now).await {
+        match import_row(
+            &mut savepoint,
+            actor,
+            organization_id,
+            subscription,
+            row,
+            now,
+        )
+        .await
+        {
             Ok(changed) => {
                 savepoint.commit().await.map_err(db)?;
                 outcomes.push(Ok(changed));
@@ -676,29 +711,25 @@ async fn import_row(
     tx: &mut Transaction<'_, Db>,
     actor: &Actor,
     organization_id: i64,
+    subscription: gatehouse_domain::Subscription,
     row: &gatehouse_domain::ImportRow,
     now: Timestamp,
 ) -> StoreResult<bool> {
     use gatehouse_domain::{CardIdentity, MemberFlags, Subscription};
     let mut changed = false;
-    let (user_id, _) = user_for_email(tx, &row.email, row.name.as_deref(), now).await?;
-    let member: Option<(i64,)> =
+    let (user_id, new_user) = user_for_email(tx, &row.email, row.name.as_deref(), now).await?;
+    // A user created just now has no membership yet.
+    let member: Option<(i64,)> = if new_user {
+        None
+    } else {
         sqlx::query_as("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
             .bind(organization_id)
             .bind(user_id)
             .fetch_optional(&mut **tx)
             .await
-            .map_err(db)?;
+            .map_err(db)?
+    };
     if member.is_none() {
-        let subscription: String =
-            sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
-                .bind(organization_id)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(db)?;
-        let subscription = subscription
-            .parse::<Subscription>()
-            .map_err(StoreError::Backend)?;
         let mut flags = MemberFlags::defaults(subscription);
         if let (Subscription::Organizations, Some(password_flow)) =
             (subscription, row.password_flow)
