@@ -133,25 +133,27 @@ pub(super) async fn user_for_email(
     name: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<(i64, bool)> {
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?;
-    if let Some(id) = existing {
-        return Ok((id, false));
-    }
+    // Insert first: a new person costs one statement, a known one two.
     let default_name = email.as_str().split('@').next().unwrap_or_default();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    let created: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (email) DO NOTHING RETURNING id",
     )
     .bind(email.as_str())
     .bind(name.unwrap_or(default_name))
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
     .map_err(db)?;
-    Ok((id, true))
+    if let Some(id) = created {
+        return Ok((id, true));
+    }
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok((id, false))
 }
 
 /// Inserts the membership row and its `member.create` event; returns the id.
