@@ -94,6 +94,29 @@ async fn signed_in_get(
         .unwrap()
 }
 
+/// `gatehouse bootstrap` of the organization `acme`, owner boss@acme.io.
+fn bootstrap_acme(url: &str) {
+    let created = gatehouse()
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Acme",
+            "--org-domain",
+            "acme",
+            "--owner-email",
+            "boss@acme.io",
+        ])
+        .args(["--database-url", url])
+        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
 async fn bootstrap_then_serve(database: TestDatabase) {
     let url = database.url.clone();
     let refused = gatehouse()
@@ -218,22 +241,7 @@ async fn demo_prints_working_sign_in_details() {
 async fn users_purge_removes_a_profile_everywhere() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
-    let created = gatehouse()
-        .args([
-            "bootstrap",
-            "--org-name",
-            "Acme",
-            "--org-domain",
-            "acme",
-            "--owner-email",
-            "boss@acme.io",
-            "--database-url",
-            &url,
-        ])
-        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    bootstrap_acme(&url);
     let (mut child, base, _) = serve(&url, &[]);
     let added = signed_in_post(
         &base,
@@ -285,22 +293,7 @@ async fn signed_in_post(base: &str, path: &str, body: serde_json::Value) -> reqw
 async fn reader_tap_tries_card_access_without_hardware() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
-    let created = gatehouse()
-        .args([
-            "bootstrap",
-            "--org-name",
-            "Acme",
-            "--org-domain",
-            "acme",
-            "--owner-email",
-            "boss@acme.io",
-            "--database-url",
-            &url,
-        ])
-        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    bootstrap_acme(&url);
     let (mut child, base, _) = serve(&url, &["--rate-limit-per-second", "0"]);
     let json_of = |response: reqwest::Response| async move {
         response.json::<serde_json::Value>().await.unwrap()
@@ -414,22 +407,7 @@ async fn reader_tap_tries_card_access_without_hardware() {
 async fn members_export_writes_a_file() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
-    let created = gatehouse()
-        .args([
-            "bootstrap",
-            "--org-name",
-            "Acme",
-            "--org-domain",
-            "acme",
-            "--owner-email",
-            "boss@acme.io",
-            "--database-url",
-            &url,
-        ])
-        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    bootstrap_acme(&url);
     let output = std::env::temp_dir().join(format!("gatehouse-export-{}.csv", std::process::id()));
     let export = gatehouse()
         .args([
@@ -478,22 +456,7 @@ async fn members_export_writes_a_file() {
 async fn members_import_reads_a_file() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
-    let created = gatehouse()
-        .args([
-            "bootstrap",
-            "--org-name",
-            "Acme",
-            "--org-domain",
-            "acme",
-            "--owner-email",
-            "boss@acme.io",
-            "--database-url",
-            &url,
-        ])
-        .env("GATEHOUSE_OWNER_PASSWORD", "a good passphrase")
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    bootstrap_acme(&url);
     let file = std::env::temp_dir().join(format!("gatehouse-import-{}.csv", std::process::id()));
     std::fs::write(&file, "a@x.io,A\nb@x.io,B\nbad,C\n").unwrap();
     let run = || {
