@@ -21,8 +21,9 @@ use gatehouse_domain::{
     OrganizationPatch, Place, PlaceFields, Principal, SignInCandidate, Timestamp, User, UserChange,
 };
 use gatehouse_domain::{
-    Authority, Group, GroupFields, MemberPatch, NewMember, NewRoleAssignment, PurgeReport,
-    RoleAssignment, RoleAssignmentPatch, Team, TeamMembership,
+    Authority, Group, GroupFields, Invite, MemberPatch, NewEvent, NewInvite, NewMember,
+    NewRoleAssignment, NewUserToken, PurgeReport, RoleAssignment, RoleAssignmentPatch, Team,
+    TeamMembership, ThrottlePolicy,
 };
 use gatehouse_domain::{
     Card, CardAssignment, CardIdentity, GroupLink, NewCard, NewCardAssignment, NewGroupLink,
@@ -121,6 +122,59 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         now: Timestamp,
     ) -> StoreResult<()>;
+
+    // E-mailed tokens and sign-in throttling.
+
+    /// Stores a single-use token; only its hash is kept.
+    async fn issue_user_token(&self, token: &NewUserToken, now: Timestamp) -> StoreResult<()>;
+    /// Uses up a sign-in token (`authentication_info`): the member it signs
+    /// in, or `None` when it is unknown, used, expired or its member is gone.
+    async fn redeem_sign_in_token(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<SignInCandidate>>;
+    /// Uses up a password-reset token and sets the user's password hash, in
+    /// one transaction: the user's other reset tokens lapse and all of their
+    /// logins are signed out. The user id, or `None` when the token is
+    /// unknown, used or expired.
+    async fn reset_password(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<i64>>;
+    /// The latest end of a lock on any of `keys` that is still running at `now`.
+    async fn sign_in_locked_until(
+        &self,
+        keys: &[String],
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>>;
+    /// Counts a failed sign-in against `key` (failures older than the
+    /// policy's window are forgotten) and locks the key when the policy says
+    /// so. Records `event`, completed with the outcome, in the same
+    /// transaction. Returns the end of the lock this failure started, if any.
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        policy: ThrottlePolicy,
+        event: Option<(&Actor, NewEvent)>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>>;
+    /// Forgets the failures of `key` (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+
+    // Invitations.
+
+    /// Adds the invitee (creating the member, or the guest's link) and
+    /// grants the access, in one transaction; records `invite.create`.
+    async fn create_invite(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        invite: &NewInvite,
+        now: Timestamp,
+    ) -> StoreResult<Invite>;
 
     // The current user.
 

@@ -10,6 +10,9 @@ use gatehouse_domain::{
     OrganizationPatch, PlaceFields, Principal, Role, RoleAssignmentPatch, Scope, Subscription,
     UserChange,
 };
+use gatehouse_domain::{
+    InviteTarget, Invitee, NewEvent, NewInvite, NewUserToken, ThrottlePolicy, TokenPurpose,
+};
 
 use crate::{
     EventQuery, GroupQuery, MemberQuery, MemberSort, Page, PlaceQuery, PlaceSort,
@@ -54,6 +57,10 @@ macro_rules! conformance_tests {
             cards_from_enrolment_to_the_reader,
             quick_access_links,
             member_exports_survive_a_restart_as_failed,
+            sign_in_tokens_are_single_use_and_expire,
+            password_reset_signs_out_and_lapses_other_tokens,
+            sign_in_failures_lock_and_clear,
+            invites_add_the_person_and_their_access,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -2975,4 +2982,367 @@ pub async fn member_exports_survive_a_restart_as_failed(store: &dyn Store) {
         store.member_export(org, done.id).await,
         Err(StoreError::NotFound)
     ));
+}
+
+fn token(user_id: i64, organization_id: i64, purpose: TokenPurpose, hash: &[u8]) -> NewUserToken {
+    NewUserToken {
+        user_id,
+        organization_id,
+        purpose,
+        token_hash: hash.to_vec(),
+        expires_at: t0() + purpose.lifetime(false),
+    }
+}
+
+pub async fn sign_in_tokens_are_single_use_and_expire(store: &dyn Store) {
+    let a = organization(store, "tokenco", Subscription::Organizations).await;
+    let (org, user) = (a.organization.id, a.login.user_id);
+    for hash in [b"s1".as_slice(), b"s2", b"s3"] {
+        store
+            .issue_user_token(&token(user, org, TokenPurpose::SignIn, hash), t0())
+            .await
+            .unwrap();
+    }
+    let signed_in = store
+        .redeem_sign_in_token(b"s1", t0() + Duration::minutes(1))
+        .await
+        .unwrap()
+        .expect("a fresh token signs in");
+    assert_eq!(
+        (signed_in.organization.id, signed_in.member.user_id),
+        (org, user)
+    );
+    assert!(
+        store
+            .redeem_sign_in_token(b"s1", t0())
+            .await
+            .unwrap()
+            .is_none(),
+        "used"
+    );
+    assert!(
+        store
+            .redeem_sign_in_token(b"s2", t0() + Duration::minutes(30))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at its lifetime"
+    );
+    assert!(store
+        .redeem_sign_in_token(b"nope", t0())
+        .await
+        .unwrap()
+        .is_none());
+    // A reset token is no sign-in token, and the other way round.
+    store
+        .issue_user_token(&token(user, org, TokenPurpose::PasswordReset, b"r1"), t0())
+        .await
+        .unwrap();
+    assert!(store
+        .redeem_sign_in_token(b"r1", t0())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store
+            .reset_password(b"s3", "$argon2id$new", t0())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn password_reset_signs_out_and_lapses_other_tokens(store: &dyn Store) {
+    let a = organization(store, "resetco", Subscription::Organizations).await;
+    let (org, user) = (a.organization.id, a.login.user_id);
+    for hash in [b"r1".as_slice(), b"r2"] {
+        store
+            .issue_user_token(&token(user, org, TokenPurpose::PasswordReset, hash), t0())
+            .await
+            .unwrap();
+    }
+    let later = t0() + Duration::minutes(5);
+    assert_eq!(
+        store
+            .reset_password(b"r1", "$argon2id$new", later)
+            .await
+            .unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        store.password_hash(user).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
+    assert!(
+        store
+            .authenticate(b"secret-of-resetco", later)
+            .await
+            .unwrap()
+            .is_none(),
+        "every login is signed out"
+    );
+    assert_eq!(
+        store
+            .reset_password(b"r1", "$argon2id$again", later)
+            .await
+            .unwrap(),
+        None,
+        "used"
+    );
+    assert_eq!(
+        store
+            .reset_password(b"r2", "$argon2id$again", later)
+            .await
+            .unwrap(),
+        None,
+        "the other outstanding reset lapsed"
+    );
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("user.update_password".into()),
+                page: Page::new(10, 0),
+                ..EventQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 1);
+}
+
+pub async fn sign_in_failures_lock_and_clear(store: &dyn Store) {
+    let a = organization(store, "throttleco", Subscription::Organizations).await;
+    let policy = ThrottlePolicy::ACCOUNT;
+    let key = "account:throttleco:owner@throttleco.example";
+    let at = |s: i64| t0() + Duration::seconds(s);
+    for attempt in 1..=policy.free_failures {
+        let lock = store
+            .record_sign_in_failure(key, policy, None, at(i64::from(attempt)))
+            .await
+            .unwrap();
+        assert_eq!(lock, None, "attempt {attempt} is free");
+    }
+    let event = NewEvent {
+        success: false,
+        error_code: Some("afc516".into()),
+        ..NewEvent::change(
+            a.organization.id,
+            "Login",
+            "create",
+            a.login.user_id,
+            "Olivia Owner",
+            serde_json::json!({}),
+        )
+    };
+    let lock = store
+        .record_sign_in_failure(key, policy, Some((&a.actor(), event)), at(10))
+        .await
+        .unwrap();
+    assert_eq!(lock, Some(at(40)), "the sixth failure locks for 30 s");
+    let keys = [key.to_owned(), "address:127.0.0.1".to_owned()];
+    assert_eq!(
+        store.sign_in_locked_until(&keys, at(39)).await.unwrap(),
+        Some(at(40))
+    );
+    assert_eq!(
+        store.sign_in_locked_until(&keys, at(40)).await.unwrap(),
+        None
+    );
+    let events = store
+        .list_events(
+            a.organization.id,
+            &EventQuery {
+                event_type: Some("login.create".into()),
+                success: Some(false),
+                page: Page::new(10, 0),
+                ..EventQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 1);
+    let details: serde_json::Value = serde_json::from_str(&events.items[0].details).unwrap();
+    assert_eq!(details["failures"], 6);
+    // Failures long ago are forgotten: the count starts again.
+    let much_later = at(10) + policy.window + Duration::seconds(1);
+    assert_eq!(
+        store
+            .record_sign_in_failure(key, policy, None, much_later)
+            .await
+            .unwrap(),
+        None
+    );
+    store.clear_sign_in_failures(key).await.unwrap();
+    assert_eq!(
+        store.sign_in_locked_until(&keys, at(0)).await.unwrap(),
+        None
+    );
+}
+
+pub async fn invites_add_the_person_and_their_access(store: &dyn Store) {
+    let a = organization(store, "inviteco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let group = group_in(store, &a, "Staff", None).await;
+    let team = store
+        .create_team(&a.actor(), org, "Night shift", t0())
+        .await
+        .unwrap();
+    let user = |email: &str| Invitee::User {
+        email: Email::parse(email).unwrap(),
+        name: Some("Ivy Invitee".into()),
+    };
+    let secrets = std::sync::atomic::AtomicU8::new(0);
+    let invite = |target, invitee, role| NewInvite {
+        target,
+        invitee,
+        role,
+        valid_from: None,
+        valid_until: None,
+        notify: true,
+        link_secret_hash: Some(vec![
+            b'i',
+            secrets.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        ]),
+    };
+    let created = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(
+                InviteTarget::Group(group.id),
+                user("ivy@x.io"),
+                Some(Role::GroupBasic),
+            ),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (created.invitee_type, created.target_name.as_str()),
+        ("User", "Staff")
+    );
+    assert!(created.role_assignment_id.is_some());
+    let link = created.link.expect("a personal link");
+    assert_eq!(link.user_id, Some(created.invitee_id));
+    let member = store.member_of_user(org, created.invitee_id).await.unwrap();
+    assert_eq!(member.user_email, "ivy@x.io");
+    assert!(!created.has_password);
+
+    // Links switched off: the invite still lands, without a link.
+    let patch = MemberPatch {
+        flags: FlagsPatch {
+            link_enabled: Some(false),
+            ..FlagsPatch::default()
+        },
+        ..MemberPatch::default()
+    };
+    store
+        .update_member(&a.actor(), org, member.id, &patch, t0())
+        .await
+        .unwrap();
+    let team_invite = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(InviteTarget::Team(team.id), user("ivy@x.io"), None),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(team_invite.team_membership_id.is_some());
+    assert!(team_invite.link.is_none());
+    let second_group = group_in(store, &a, "Annex", None).await;
+    let no_link = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(
+                InviteTarget::Group(second_group.id),
+                user("ivy@x.io"),
+                Some(Role::GroupBasic),
+            ),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(no_link.link.is_none(), "link_enabled is off");
+
+    // A guest gets a link of their own and no membership.
+    let guest = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(
+                InviteTarget::Group(group.id),
+                Invitee::Guest {
+                    name: "Courier".into(),
+                    email: Some(Email::parse("courier@y.io").unwrap()),
+                    phone_number: Some("+12125550100".into()),
+                    link_enabled: true,
+                    qr_code_enabled: false,
+                },
+                None,
+            ),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(guest.invitee_type, "Guest");
+    assert_eq!(guest.link.as_ref().map(|l| l.id), Some(guest.invitee_id));
+    assert!(store
+        .member_by_email(org, &Email::parse("courier@y.io").unwrap())
+        .await
+        .unwrap()
+        .is_none());
+
+    // A failing step leaves nothing behind: the second grant on the same group.
+    let before = store
+        .member_by_email(org, &Email::parse("new@x.io").unwrap())
+        .await
+        .unwrap();
+    assert!(before.is_none());
+    let duplicate = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(
+                InviteTarget::Group(group.id),
+                user("ivy@x.io"),
+                Some(Role::GroupBasic),
+            ),
+            t0(),
+        )
+        .await;
+    assert!(matches!(duplicate, Err(StoreError::Conflict { .. })));
+    let missing_place = store
+        .create_invite(
+            &a.actor(),
+            org,
+            &invite(
+                InviteTarget::Place(999_999),
+                user("new@x.io"),
+                Some(Role::PlaceManager),
+            ),
+            t0(),
+        )
+        .await;
+    assert!(matches!(missing_place, Err(StoreError::Conflict { .. })));
+    assert!(store
+        .member_by_email(org, &Email::parse("new@x.io").unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    let invites = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("invite.create".into()),
+                page: Page::new(10, 0),
+                ..EventQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(invites.total, 4);
 }

@@ -742,11 +742,23 @@ pub(super) async fn create_link(
     now: Timestamp,
 ) -> StoreResult<GroupLink> {
     let mut tx = pool.begin().await.map_err(db)?;
+    let created = create_link_in(&mut tx, actor, organization_id, new, now).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(created)
+}
+
+pub(super) async fn create_link_in(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
+    new: &NewGroupLink,
+    now: Timestamp,
+) -> StoreResult<GroupLink> {
     let group: Option<(String,)> =
         sqlx::query_as("SELECT name FROM groups WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)
             .bind(new.group_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
     group.ok_or_else(|| StoreError::conflict("group_id", "does not exist in this organization"))?;
@@ -757,7 +769,7 @@ pub(super) async fn create_link(
         )
         .bind(organization_id)
         .bind(email.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(db)?,
         None => None,
@@ -793,11 +805,11 @@ pub(super) async fn create_link(
     .bind(new.valid_until)
     .bind(created_by)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
     events::record(
-        &mut tx,
+        tx,
         actor,
         NewEvent::change(
             organization_id,
@@ -813,10 +825,9 @@ pub(super) async fn create_link(
     .map_err(db)?;
     let row: LinkRow = sqlx::query_as(&format!("{LINK_SELECT} WHERE gl.id = $1"))
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
-    tx.commit().await.map_err(db)?;
     Ok(row.into())
 }
 

@@ -2,8 +2,8 @@
 
 use gatehouse_domain::members::member_search_text;
 use gatehouse_domain::{
-    diff, Actor, Authority, Email, Grant, Member, MemberPatch, NewEvent, NewMember, PurgeReport,
-    Role, Timestamp,
+    diff, Actor, Authority, Email, Grant, Member, MemberFlags, MemberPatch, NewEvent, NewMember,
+    PurgeReport, Role, Subscription, Timestamp,
 };
 use gatehouse_store::{MemberQuery, MemberSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
@@ -157,6 +157,47 @@ pub(super) async fn user_for_email(
 }
 
 /// Inserts the membership row and its `member.create` event; returns the id.
+/// The user id of the organization's member with `email`, adding the user
+/// and the member (with the subscription's default flags) when missing.
+pub(super) async fn ensure(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
+    email: &Email,
+    name: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let (user_id, _) = user_for_email(tx, email, name, now).await?;
+    let member: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
+            .bind(organization_id)
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+    if member.is_none() {
+        let subscription: String =
+            sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
+                .bind(organization_id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db)?;
+        let subscription = subscription
+            .parse::<Subscription>()
+            .map_err(StoreError::Backend)?;
+        let new_member = NewMember {
+            email: email.clone(),
+            name: None,
+            image: None,
+            notes: None,
+            metadata: "{}".into(),
+            flags: MemberFlags::defaults(subscription),
+        };
+        insert(tx, actor, organization_id, user_id, &new_member, now).await?;
+    }
+    Ok(user_id)
+}
+
 pub(super) async fn insert(
     tx: &mut Transaction<'_, Db>,
     actor: &Actor,

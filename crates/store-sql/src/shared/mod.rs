@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use gatehouse_domain::access::AccessFacts;
 use gatehouse_domain::{
-    AccessRecord, AccessSubject, GroupLock, Lock, LockFields, NewSchedule, SchedulePatch,
-    ScheduleRecord,
+    AccessRecord, AccessSubject, GroupLock, Invite, Lock, LockFields, NewEvent, NewInvite,
+    NewSchedule, NewUserToken, SchedulePatch, ScheduleRecord, ThrottlePolicy,
 };
 use gatehouse_domain::{
     Actor, Bootstrap, Bootstrapped, Email, Event, Login, Member, NewLogin, Organization,
@@ -37,6 +37,7 @@ mod credentials;
 mod events;
 mod exports;
 mod groups;
+mod invites;
 mod locks;
 mod logins;
 mod members;
@@ -45,6 +46,7 @@ mod places;
 mod role_assignments;
 mod rows;
 mod schedules;
+mod sign_in;
 mod teams;
 mod users;
 mod visibility;
@@ -243,6 +245,59 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         logins::delete(&self.pool, actor, organization_id, user_id, id, now).await
+    }
+
+    async fn issue_user_token(&self, token: &NewUserToken, now: Timestamp) -> StoreResult<()> {
+        sign_in::issue(&self.pool, token, now).await
+    }
+
+    async fn redeem_sign_in_token(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<SignInCandidate>> {
+        sign_in::redeem_sign_in(&self.pool, token_hash, now).await
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<i64>> {
+        sign_in::reset_password(&self.pool, token_hash, password_hash, now).await
+    }
+
+    async fn sign_in_locked_until(
+        &self,
+        keys: &[String],
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        sign_in::locked_until(&self.pool, keys, now).await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        policy: ThrottlePolicy,
+        event: Option<(&Actor, NewEvent)>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        sign_in::record_failure(&self.pool, key, policy, event, now).await
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        sign_in::clear(&self.pool, key).await
+    }
+
+    async fn create_invite(
+        &self,
+        actor: &Actor,
+        organization_id: i64,
+        invite: &NewInvite,
+        now: Timestamp,
+    ) -> StoreResult<Invite> {
+        invites::create(&self.pool, actor, organization_id, invite, now).await
     }
 
     async fn user(&self, id: i64) -> StoreResult<User> {

@@ -1,8 +1,8 @@
 //! Role assignments: who holds which role where.
 
 use gatehouse_domain::{
-    diff, Actor, Assignee, MemberFlags, NewEvent, NewMember, NewRoleAssignment, RoleAssignment,
-    RoleAssignmentPatch, Scope, Subscription, Timestamp,
+    diff, Actor, Assignee, NewEvent, NewRoleAssignment, RoleAssignment, RoleAssignmentPatch, Scope,
+    Timestamp,
 };
 use gatehouse_store::{NameSort, Paged, RoleAssignmentQuery, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
@@ -176,8 +176,20 @@ pub(super) async fn create(
     now: Timestamp,
 ) -> StoreResult<RoleAssignment> {
     let mut tx = pool.begin().await.map_err(db)?;
+    let created = create_in(&mut tx, actor, organization_id, new, now).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(created)
+}
+
+pub(super) async fn create_in(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
+    new: &NewRoleAssignment,
+    now: Timestamp,
+) -> StoreResult<RoleAssignment> {
     let (applies_to_type, applies_to_id, place_id) =
-        resolve_scope(&mut tx, organization_id, new.scope).await?;
+        resolve_scope(tx, organization_id, new.scope).await?;
     let (assignee_type, assignee_id) = match &new.assignee {
         Assignee::User(user_id) => {
             let member: Option<(i64,)> = sqlx::query_as(
@@ -185,7 +197,7 @@ pub(super) async fn create(
             )
             .bind(organization_id)
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
             member.ok_or_else(|| {
@@ -198,7 +210,7 @@ pub(super) async fn create(
                 sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND organization_id = $2")
                     .bind(team_id)
                     .bind(organization_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await
                     .map_err(db)?;
             team.ok_or_else(|| {
@@ -208,35 +220,7 @@ pub(super) async fn create(
         }
         Assignee::Email(email) => {
             // Granting access by e-mail adds the person when missing.
-            let (user_id, _) = members::user_for_email(&mut tx, email, None, now).await?;
-            let member: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM members WHERE organization_id = $1 AND user_id = $2",
-            )
-            .bind(organization_id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            if member.is_none() {
-                let subscription: String =
-                    sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
-                        .bind(organization_id)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                let subscription = subscription
-                    .parse::<Subscription>()
-                    .map_err(StoreError::Backend)?;
-                let new_member = NewMember {
-                    email: email.clone(),
-                    name: None,
-                    image: None,
-                    notes: None,
-                    metadata: "{}".into(),
-                    flags: MemberFlags::defaults(subscription),
-                };
-                members::insert(&mut tx, actor, organization_id, user_id, &new_member, now).await?;
-            }
+            let user_id = members::ensure(tx, actor, organization_id, email, None, now).await?;
             ("User", user_id)
         }
     };
@@ -261,7 +245,7 @@ pub(super) async fn create(
     .bind(new.valid_until)
     .bind(created_by)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -270,9 +254,9 @@ pub(super) async fn create(
             db(e)
         }
     })?;
-    let assignment = get(&mut *tx, organization_id, id).await?;
+    let assignment = get(&mut **tx, organization_id, id).await?;
     events::record(
-        &mut tx,
+        tx,
         actor,
         NewEvent::change(
             organization_id,
@@ -293,7 +277,6 @@ pub(super) async fn create(
     )
     .await
     .map_err(db)?;
-    tx.commit().await.map_err(db)?;
     Ok(assignment)
 }
 

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, NewEvent, Team, TeamMembership, Timestamp};
 use gatehouse_store::{NameSort, Paged, StoreError, StoreResult, TeamMembershipQuery, TeamQuery};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder};
+use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{TeamMembershipRow, TeamRow, TEAM_MEMBERSHIP_SELECT, TEAM_SELECT};
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
@@ -236,14 +236,28 @@ pub(super) async fn create_membership(
     now: Timestamp,
 ) -> StoreResult<TeamMembership> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let team = get(&mut *tx, organization_id, team_id)
+    let created =
+        create_membership_in(&mut tx, actor, organization_id, team_id, user_id, now).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(created)
+}
+
+pub(super) async fn create_membership_in(
+    tx: &mut Transaction<'_, Db>,
+    actor: &Actor,
+    organization_id: i64,
+    team_id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> StoreResult<TeamMembership> {
+    let team = get(&mut **tx, organization_id, team_id)
         .await
         .map_err(|_| StoreError::conflict("team_id", "does not exist in this organization"))?;
     let member: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
             .bind(organization_id)
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
     member
@@ -256,7 +270,7 @@ pub(super) async fn create_membership(
     .bind(team_id)
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -266,7 +280,7 @@ pub(super) async fn create_membership(
         }
     })?;
     events::record(
-        &mut tx,
+        tx,
         actor,
         NewEvent::change(
             organization_id,
@@ -283,10 +297,9 @@ pub(super) async fn create_membership(
     let row: TeamMembershipRow =
         sqlx::query_as(&format!("{TEAM_MEMBERSHIP_SELECT} WHERE tm.id = $1"))
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await
             .map_err(db)?;
-    tx.commit().await.map_err(db)?;
     Ok(row.into())
 }
 

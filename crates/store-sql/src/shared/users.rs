@@ -63,17 +63,28 @@ pub(super) async fn sign_in_candidate(
     let Some((organization_id, member_id, password_hash)) = found else {
         return Ok(None);
     };
+    candidate(pool, organization_id, member_id, password_hash)
+        .await
+        .map(Some)
+}
+
+pub(super) async fn candidate(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    member_id: i64,
+    password_hash: Option<String>,
+) -> StoreResult<SignInCandidate> {
     let organization = organizations::get(pool, organization_id).await?;
     let member: MemberRow = sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.id = $1"))
         .bind(member_id)
         .fetch_one(pool)
         .await
         .map_err(db)?;
-    Ok(Some(SignInCandidate {
+    Ok(SignInCandidate {
         organization,
         member: member.into(),
         password_hash,
-    }))
+    })
 }
 
 pub(super) async fn update_current(
