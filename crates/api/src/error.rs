@@ -22,6 +22,10 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "e00405";
     pub const PAYLOAD_TOO_LARGE: &str = "e00413";
     pub const RATE_LIMITED: &str = "e00429";
+    /// Too many failed sign-ins for this account or address: wait and retry.
+    pub const SIGN_IN_LOCKED: &str = "e00423";
+    /// Kisi: the authentication (magic) link is not valid.
+    pub const INVALID_LINK: &str = "afc507";
     /// Kisi: wrong e-mail address or password.
     pub const WRONG_CREDENTIALS: &str = "afc516";
     /// Kisi: access denied.
@@ -48,6 +52,15 @@ pub enum ApiError {
     BadRequest(String),
     Unauthenticated,
     WrongCredentials,
+    /// 401 with a Kisi code (e.g. `afc507` for a used sign-in code).
+    Unauthorized {
+        message: String,
+        code: &'static str,
+    },
+    /// Sign-in is locked for this account or address for `retry_after` seconds.
+    SignInLocked {
+        retry_after: i64,
+    },
     /// Authenticated, inside the caller's organization, but not allowed.
     Forbidden(String),
     /// Denied with a Kisi code (e.g. `afc496`).
@@ -78,7 +91,9 @@ impl std::fmt::Display for ApiError {
             ApiError::BadRequest(message)
             | ApiError::Forbidden(message)
             | ApiError::Internal(message) => f.write_str(message),
-            ApiError::Denied { message, code } => write!(f, "{message} ({code})"),
+            ApiError::Denied { message, code } | ApiError::Unauthorized { message, code } => {
+                write!(f, "{message} ({code})")
+            }
             ApiError::Invalid(errors) => write!(f, "invalid: {errors}"),
             other => write!(f, "{other:?}"),
         }
@@ -144,6 +159,22 @@ impl IntoResponse for ApiError {
                 "Wrong email address or password.",
                 codes::WRONG_CREDENTIALS,
             ),
+            ApiError::Unauthorized { message, code } => {
+                envelope(StatusCode::UNAUTHORIZED, message, code)
+            }
+            ApiError::SignInLocked { retry_after } => {
+                let mut response = envelope(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many failed sign-in attempts. Try again in {retry_after} seconds."
+                    ),
+                    codes::SIGN_IN_LOCKED,
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response
+            }
             ApiError::Forbidden(message) => {
                 envelope(StatusCode::FORBIDDEN, message, codes::FORBIDDEN)
             }
@@ -207,6 +238,14 @@ mod tests {
             (ApiError::invalid("name", "is bad"), 422),
             (ApiError::PayloadTooLarge, 413),
             (ApiError::RateLimited, 429),
+            (ApiError::SignInLocked { retry_after: 30 }, 429),
+            (
+                ApiError::Unauthorized {
+                    message: "x".into(),
+                    code: codes::INVALID_LINK,
+                },
+                401,
+            ),
             (ApiError::Internal("db down".into()), 500),
             (StoreError::NotFound.into(), 404),
             (StoreError::conflict("domain", "taken").into(), 422),

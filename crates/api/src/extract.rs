@@ -214,6 +214,23 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
     }
 }
 
+/// The address the request came from (the TCP peer).
+pub struct ClientAddress(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip())
+                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        ))
+    }
+}
+
 /// The caller when it is an authenticated value of type `T` in the
 /// request (a `GroupLink` or a `Reader`), put there by the middleware.
 pub struct Authenticated<T>(pub Arc<T>);

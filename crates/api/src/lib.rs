@@ -10,6 +10,9 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod imports;
+pub mod invitations;
+pub mod mail;
+pub mod messages;
 pub mod paging;
 pub mod policy;
 pub mod rate_limit;
@@ -60,6 +63,7 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Where finished member exports are kept (`<data-dir>/exports`).
     pub exports_dir: Arc<std::path::PathBuf>,
+    pub mailer: mail::Mailer,
 }
 
 impl AppState {
@@ -67,12 +71,14 @@ impl AppState {
         store: Arc<dyn Store>,
         rate_limiter: RateLimiter,
         data_dir: &std::path::Path,
+        mailer: mail::Mailer,
     ) -> Self {
         AppState {
             store,
             clock: Arc::new(SystemClock),
             rate_limiter,
             exports_dir: Arc::new(data_dir.join("exports")),
+            mailer,
         }
     }
 }

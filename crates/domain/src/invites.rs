@@ -76,9 +76,9 @@ pub struct Invite {
     pub valid_until: Option<Timestamp>,
     /// The quick access link issued with the invite, if one was.
     pub link: Option<GroupLink>,
-    /// Whether the invited member signs in with a password (else the
-    /// e-mail carries a sign-in link).
-    pub has_password: bool,
+    /// Whether the invited member signs in with a password (they have one
+    /// and `password_flow_enabled` is on); else the e-mail carries a code.
+    pub signs_in_with_password: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -175,6 +175,21 @@ pub struct ServeArgs {
     /// Requests a user may make at once before the per-second rate applies.
     #[arg(long, env = "GATEHOUSE_RATE_LIMIT_BURST", default_value_t = 10)]
     pub rate_limit_burst: u32,
+    /// SMTP server for outgoing e-mail, e.g. `smtp://user:pass@mail.example.com:587?tls=required`
+    /// or `smtps://...:465`. Without one, e-mails are written to `<data-dir>/outbox/*.eml`.
+    #[arg(long, env = "GATEHOUSE_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing e-mail.
+    #[arg(
+        long,
+        env = "GATEHOUSE_MAIL_FROM",
+        default_value = "gatehouse <gatehouse@localhost>"
+    )]
+    pub mail_from: String,
+    /// The address users reach this server at, for links in e-mails
+    /// (default: http:// and the listen address).
+    #[arg(long, env = "GATEHOUSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Log format.
     #[arg(long, env = "GATEHOUSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

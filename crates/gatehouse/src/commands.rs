@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use gatehouse_api::auth::hash_password;
+use gatehouse_api::mail::Mailer;
 use gatehouse_api::{Clock, SystemClock};
 use gatehouse_domain::org::check_time_zone;
 use gatehouse_domain::{
@@ -43,11 +44,30 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!(
         "gatehouse listening on http://{address}/ (API description: http://{address}/openapi.json)"
     );
-    let limits = Limits {
-        per_second: args.rate_limit_per_second,
-        burst: args.rate_limit_burst,
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let mailer = match &args.smtp_url {
+        Some(url) => Mailer::smtp(url, &args.mail_from, &public_url),
+        None => Mailer::outbox(
+            &args.storage.data_dir.join("outbox"),
+            &args.mail_from,
+            &public_url,
+        ),
+    }
+    .map_err(anyhow::Error::msg)?;
+    tracing::info!(via = mailer.describe(), public_url, "outgoing e-mail");
+    let options = server::Options {
+        limits: Limits {
+            per_second: args.rate_limit_per_second,
+            burst: args.rate_limit_burst,
+        },
+        data_dir: args.storage.data_dir.clone(),
+        mailer,
+        clock: std::sync::Arc::new(SystemClock),
     };
-    server::serve(listener, store, limits, &args.storage.data_dir, shutdown).await?;
+    server::serve(listener, store, options, shutdown).await?;
     Ok(())
 }
 

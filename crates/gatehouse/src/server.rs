@@ -4,7 +4,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use gatehouse_api::{AppState, RateLimiter};
+use gatehouse_api::mail::Mailer;
+use gatehouse_api::{AppState, Clock, RateLimiter};
 use gatehouse_store::Store;
 use tokio::net::TcpListener;
 
@@ -24,17 +25,25 @@ impl Default for Limits {
     }
 }
 
+/// How a server runs, beside its listener and store.
+pub struct Options {
+    pub limits: Limits,
+    /// Member exports go under `<data_dir>/exports`.
+    pub data_dir: std::path::PathBuf,
+    pub mailer: Mailer,
+    /// The source of "now" (tests move it forward).
+    pub clock: Arc<dyn Clock>,
+}
+
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
-/// Files (member exports) go under `data_dir`.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
-    limits: Limits,
-    data_dir: &std::path::Path,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Exports interrupted by a stop are reported failed, never left running.
-    let now = gatehouse_api::Clock::now(&gatehouse_api::SystemClock);
+    let now = options.clock.now();
     match store.fail_interrupted_exports(now).await {
         Ok(0) => {}
         Ok(failed) => tracing::warn!(
@@ -43,9 +52,11 @@ pub async fn serve(
         ),
         Err(error) => tracing::error!(%error, "could not check for interrupted member exports"),
     }
-    let rate_limiter = RateLimiter::new(limits.per_second, limits.burst);
+    let rate_limiter = RateLimiter::new(options.limits.per_second, options.limits.burst);
     rate_limiter.spawn_housekeeping();
-    let app = gatehouse_api::app(AppState::new(store, rate_limiter, data_dir));
+    let mut state = AppState::new(store, rate_limiter, &options.data_dir, options.mailer);
+    state.clock = options.clock;
+    let app = gatehouse_api::app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -3227,7 +3227,7 @@ pub async fn invites_add_the_person_and_their_access(store: &dyn Store) {
     assert_eq!(link.user_id, Some(created.invitee_id));
     let member = store.member_of_user(org, created.invitee_id).await.unwrap();
     assert_eq!(member.user_email, "ivy@x.io");
-    assert!(!created.has_password);
+    assert!(!created.signs_in_with_password);
 
     // Links switched off: the invite still lands, without a link.
     let patch = MemberPatch {

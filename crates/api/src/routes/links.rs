@@ -284,7 +284,7 @@ async fn delete_group_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '<' => "&lt;".into(),
@@ -393,7 +393,7 @@ async fn render(
     (StatusCode::OK, Html(page(&link.group_name, &body)))
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{0} · gatehouse</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\

@@ -3,15 +3,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gatehouse_domain::{Actor, Email, FieldErrors, LoginType, MemberType, NewLogin};
+use gatehouse_domain::{
+    Actor, Email, FieldErrors, LoginType, MemberType, NewEvent, NewLogin, SignInCandidate,
+    ThrottlePolicy,
+};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{new_secret, verify_password};
+use crate::auth::{hash_secret, new_secret, verify_password};
 use crate::error::{codes, ApiError, ApiResult, ErrorBody, ErrorsBody};
-use crate::extract::{Auth, Body, Id, MaybeAuth, Params};
+use crate::extract::{Auth, Body, ClientAddress, Id, MaybeAuth, Params};
 use crate::paging::{self, Listed};
 use crate::wire::{CreatedLoginBody, CurrentLoginBody, LoginBody};
 use crate::AppState;
@@ -112,12 +116,14 @@ fn check_texts(fields: &LoginFields) -> FieldErrors {
 #[utoipa::path(post, path = "/logins", tag = "logins", request_body = CreateLoginRequest,
     responses(
         (status = 200, body = CreatedLoginBody),
-        (status = 401, body = ErrorBody, description = "afc516: wrong email address or password"),
+        (status = 401, body = ErrorBody, description = "afc516: wrong email address or password; afc507: the sign-in code is not valid, used or expired"),
+        (status = 429, body = ErrorBody, description = "e00423: too many failed sign-ins for this account or address; see Retry-After"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorsBody)))]
 async fn create_login(
     State(state): State<AppState>,
     MaybeAuth(caller): MaybeAuth,
+    ClientAddress(address): ClientAddress,
     Body(request): Body<CreateLoginRequest>,
 ) -> ApiResult<Json<CreatedLoginBody>> {
     let fields = request.login;
@@ -152,44 +158,18 @@ async fn create_login(
         let user = request
             .user
             .ok_or_else(|| ApiError::invalid("user", "can't be blank"))?;
-        if user.authentication_info.is_some() {
-            return Err(ApiError::Denied {
-                message: "The sign-in link is not valid.".into(),
-                code: "afc507",
-            });
-        }
-        let mut errors = FieldErrors::new();
-        for (field, value) in [
-            ("domain", &user.domain),
-            ("email", &user.email),
-            ("password", &user.password),
-        ] {
-            if value.as_deref().is_none_or(str::is_empty) {
-                errors.add(field, "can't be blank");
-            }
-        }
-        errors.into_result()?;
-        let (domain, email, password) = (
-            user.domain.unwrap_or_default(),
-            user.email.unwrap_or_default(),
-            user.password.unwrap_or_default(),
-        );
-        // A malformed e-mail is just another unknown one: same answer, same time.
-        let candidate = match Email::parse(&email) {
-            Ok(email) => state.store.sign_in_candidate(&domain, &email).await?,
-            Err(_) => None,
+        let candidate = match &user.authentication_info {
+            Some(token) => state
+                .store
+                .redeem_sign_in_token(&hash_secret(token), state.clock.now())
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized {
+                    message: "The sign-in link is not valid, was used already or has expired."
+                        .into(),
+                    code: codes::INVALID_LINK,
+                })?,
+            None => password_sign_in(&state, user, address).await?,
         };
-        let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
-        if !verify_password(password, hash).await {
-            return Err(ApiError::WrongCredentials);
-        }
-        let candidate = candidate.ok_or(ApiError::WrongCredentials)?;
-        if !candidate.member.flags.password_flow_enabled {
-            return Err(ApiError::Denied {
-                message: "Signing in with a password is not enabled for this member.".into(),
-                code: codes::ACCESS_DENIED,
-            });
-        }
         let actor = Actor::User {
             user_id: candidate.member.user_id,
             login_id: None,
@@ -228,6 +208,92 @@ async fn create_login(
         image: member.image,
         primary_login_exists: false,
     }))
+}
+
+/// Checks domain, e-mail and password, throttled per account and per
+/// address: after repeated failures sign-in is locked for a growing time
+/// (429 `e00423`), whether or not the password is right. Failures on a real
+/// account are recorded as `login.create` events with `success: false`.
+async fn password_sign_in(
+    state: &AppState,
+    user: SignInFields,
+    address: std::net::IpAddr,
+) -> ApiResult<SignInCandidate> {
+    let mut errors = FieldErrors::new();
+    for (field, value) in [
+        ("domain", &user.domain),
+        ("email", &user.email),
+        ("password", &user.password),
+    ] {
+        if value.as_deref().is_none_or(str::is_empty) {
+            errors.add(field, "can't be blank");
+        }
+    }
+    errors.into_result()?;
+    let (domain, email, password) = (
+        user.domain.unwrap_or_default().to_lowercase(),
+        user.email.unwrap_or_default().to_lowercase(),
+        user.password.unwrap_or_default(),
+    );
+    let now = state.clock.now();
+    let account_key = format!("account:{domain}:{email}");
+    let address_key = format!("address:{address}");
+    let keys = [account_key.clone(), address_key.clone()];
+    if let Some(until) = state.store.sign_in_locked_until(&keys, now).await? {
+        return Err(ApiError::SignInLocked {
+            // Whole seconds, rounded up: retrying after that is never too early.
+            retry_after: ((until - now).num_milliseconds() + 999) / 1000,
+        });
+    }
+    // A malformed e-mail is just another unknown one: same answer, same time.
+    let candidate = match Email::parse(&email) {
+        Ok(email) => state.store.sign_in_candidate(&domain, &email).await?,
+        Err(_) => None,
+    };
+    let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
+    if !verify_password(password, hash).await {
+        let event = candidate.as_ref().map(|c| {
+            let actor = Actor::User {
+                user_id: c.member.user_id,
+                login_id: None,
+                name: c.member.name.clone(),
+                email: c.member.user_email.clone(),
+            };
+            let event = NewEvent {
+                success: false,
+                error_code: Some(codes::WRONG_CREDENTIALS.into()),
+                message: Some("Wrong email address or password.".into()),
+                ..NewEvent::change(
+                    c.organization.id,
+                    "Login",
+                    "create",
+                    c.member.user_id,
+                    &c.member.name,
+                    json!({"address": address.to_string()}),
+                )
+            };
+            (actor, event)
+        });
+        let event = event.as_ref().map(|(actor, event)| (actor, event.clone()));
+        state
+            .store
+            .record_sign_in_failure(&account_key, ThrottlePolicy::ACCOUNT, event, now)
+            .await?;
+        state
+            .store
+            .record_sign_in_failure(&address_key, ThrottlePolicy::ADDRESS, None, now)
+            .await?;
+        return Err(ApiError::WrongCredentials);
+    }
+    let candidate = candidate.ok_or(ApiError::WrongCredentials)?;
+    state.store.clear_sign_in_failures(&account_key).await?;
+    if !candidate.member.flags.password_flow_enabled {
+        return Err(ApiError::Denied {
+            message: "Signing in with a password is not enabled for this member.".into(),
+            code: codes::ACCESS_DENIED,
+        });
+    }
+    Ok(candidate)
 }
 
 /// The login the request is authenticated with.

@@ -48,7 +48,7 @@ pub struct MemberFields {
     notes: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
-    /// Accepted; invitation e-mails arrive with their own feature.
+    /// Welcome the new member by e-mail, with how to sign in (default false).
     send_emails: Option<bool>,
     /// Accepted; a user is confirmed once they set a password.
     confirm: Option<bool>,
@@ -86,7 +86,7 @@ impl MemberFields {
 
     /// Checks the common fields, recording every problem.
     fn check(&self, errors: &mut FieldErrors) -> Option<String> {
-        let _ = (self.send_emails, self.confirm);
+        let _ = self.confirm;
         if let Some(name) = &self.name {
             errors.check("name", check_length(name.trim(), 1, 255));
         }
@@ -325,6 +325,40 @@ async fn list_members(
     Ok(Listed::new(members, query.page, MemberBody::from))
 }
 
+/// Adds the member; with `send_emails`, welcomes them by e-mail with how to
+/// sign in (a one-time sign-in code when they have no password).
+async fn add(state: &AppState, caller: &Principal, fields: MemberFields) -> ApiResult<Member> {
+    require_adder(caller)?;
+    let send_emails = fields.send_emails.unwrap_or(false);
+    let new = fields.into_new(caller)?;
+    let member = state
+        .store
+        .create_member(
+            &caller.actor(),
+            caller.organization.id,
+            &new,
+            state.clock.now(),
+        )
+        .await?;
+    if send_emails {
+        let sign_in = crate::invitations::sign_in_of(
+            state,
+            caller.organization.id,
+            member.user_id,
+            member.confirmed && member.flags.password_flow_enabled,
+            true,
+        )
+        .await?;
+        state.mailer.send(crate::messages::welcome(
+            &member.user_email,
+            &member.name,
+            &crate::invitations::org_of(caller),
+            &sign_in,
+        ));
+    }
+    Ok(member)
+}
+
 /// Adds a member by e-mail: an unknown e-mail creates the user profile, a
 /// known one (any letter case) links to it.
 #[utoipa::path(post, path = "/members", tag = "members", security(("Kisi-Login" = [])),
@@ -336,17 +370,7 @@ async fn create_member(
     Auth(caller): Auth,
     Body(request): Body<MemberRequest>,
 ) -> ApiResult<Json<MemberBody>> {
-    require_adder(&caller)?;
-    let new = request.member.into_new(&caller)?;
-    let member = state
-        .store
-        .create_member(
-            &caller.actor(),
-            caller.organization.id,
-            &new,
-            state.clock.now(),
-        )
-        .await?;
+    let member = add(&state, &caller, request.member).await?;
     Ok(Json(MemberBody::from(member)))
 }
 
@@ -451,17 +475,7 @@ async fn create_user(
     Auth(caller): Auth,
     Body(request): Body<UserRequest>,
 ) -> ApiResult<Json<UserBody>> {
-    require_adder(&caller)?;
-    let new = request.user.into_new(&caller)?;
-    let member = state
-        .store
-        .create_member(
-            &caller.actor(),
-            caller.organization.id,
-            &new,
-            state.clock.now(),
-        )
-        .await?;
+    let member = add(&state, &caller, request.user).await?;
     Ok(Json(UserBody::from(member)))
 }
 

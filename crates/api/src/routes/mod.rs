@@ -14,11 +14,13 @@ mod group_locks;
 mod groups;
 mod health;
 mod imports;
+mod invites;
 mod links;
 mod locks;
 mod logins;
 mod members;
 mod organization;
+mod passwords;
 mod places;
 mod reports;
 mod role_assignments;
@@ -90,11 +92,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(logins::router())
         .merge(user::router())
+        .merge(passwords::router())
         .merge(organization::router())
         .merge(places::router())
         .merge(members::router())
         .merge(groups::router())
         .merge(role_assignments::router())
+        .merge(invites::router())
         .merge(teams::router())
         .merge(locks::router())
         .merge(group_locks::router())

@@ -42,7 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The scope named by `applies_to_type` and `applies_to_id`, with a group's
 /// place looked up (place roles reach the groups of their place).
-async fn resolve_scope(
+pub(super) async fn resolve_scope(
     state: &AppState,
     caller: &Principal,
     kind: &str,
@@ -81,7 +81,7 @@ async fn resolve_scope(
     }
 }
 
-fn applies_to(scope: Scope) -> AppliesTo {
+pub(super) fn applies_to(scope: Scope) -> AppliesTo {
     match scope {
         Scope::Organization => AppliesTo::Organization,
         Scope::Place(_) => AppliesTo::Place,
@@ -94,7 +94,7 @@ fn applies_to(scope: Scope) -> AppliesTo {
 /// the role applies (an Administrator for organization and team roles),
 /// may not grant above their own type there, and may not touch someone who
 /// outranks them.
-async fn authorize_grant(
+pub(super) async fn authorize_grant(
     state: &AppState,
     caller: &Principal,
     scope: Scope,
@@ -132,6 +132,22 @@ async fn authorize_grant(
     Ok(())
 }
 
+/// Stores an authorized grant; with `notify`, the person is invited by e-mail.
+async fn create(
+    state: &AppState,
+    caller: &Principal,
+    new: NewRoleAssignment,
+) -> ApiResult<RoleAssignment> {
+    if new.notify {
+        return crate::invitations::grant_and_notify(state, caller, new).await;
+    }
+    let now = state.clock.now();
+    Ok(state
+        .store
+        .create_role_assignment(&caller.actor(), caller.organization.id, &new, now)
+        .await?)
+}
+
 /// Removing access is the seed's "delete members of the group":
 /// Administrators of the scope only.
 fn authorize_revoke(
@@ -146,7 +162,7 @@ fn authorize_revoke(
     Ok(())
 }
 
-fn check_window(
+pub(super) fn check_window(
     scope: Scope,
     from: Option<Timestamp>,
     until: Option<Timestamp>,
@@ -401,10 +417,7 @@ async fn create_role_assignment(
         valid_from,
         valid_until,
     };
-    let created = state
-        .store
-        .create_role_assignment(&caller.actor(), caller.organization.id, &new, now)
-        .await?;
+    let created = create(&state, &caller, new).await?;
     Ok(Json(RoleAssignmentBody::from(created)))
 }
 
@@ -699,10 +712,7 @@ async fn create_share(
         valid_from,
         valid_until,
     };
-    let created = state
-        .store
-        .create_role_assignment(&caller.actor(), caller.organization.id, &new, now)
-        .await?;
+    let created = create(&state, &caller, new).await?;
     ShareBody::from_assignment(created)
         .map(Json)
         .ok_or_else(|| ApiError::Internal("a share was stored as something else".into()))

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use gatehouse::server::{self, Limits};
+use gatehouse_api::mail::Mailer;
 use gatehouse_domain::{Bootstrap, Email, NewOrganization, OrgDomain, Subscription};
 use gatehouse_store::Store;
 use gatehouse_store_sql::test_support::TestDatabase;
@@ -17,6 +18,10 @@ pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
+    pub clock: Arc<MovableClock>,
+    /// Where sent e-mails land: the outbox, or the SMTP sink's maildir.
+    mail_dir: std::path::PathBuf,
+    smtp_sink: Option<std::process::Child>,
     database: Option<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -28,8 +33,99 @@ pub const NO_LIMIT: Limits = Limits {
     burst: 0,
 };
 
+/// The wall clock plus an offset tests can move forward.
+#[derive(Default)]
+pub struct MovableClock {
+    offset_seconds: std::sync::atomic::AtomicI64,
+}
+
+impl MovableClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_seconds
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl gatehouse_api::Clock for MovableClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        gatehouse_api::SystemClock.now()
+            + chrono::Duration::seconds(
+                self.offset_seconds
+                    .load(std::sync::atomic::Ordering::SeqCst),
+            )
+    }
+}
+
+/// How a test server sends e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mail {
+    /// `.eml` files in the data directory's outbox (the default without SMTP).
+    Outbox,
+    /// A real SMTP server: Python's aiosmtpd, storing into a maildir.
+    Smtp,
+}
+
+/// One e-mail as received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Received {
+    /// The first whitespace-separated word of the body that starts with `prefix`.
+    pub fn word_starting(&self, prefix: &str) -> Option<String> {
+        self.body
+            .split_whitespace()
+            .find(|word| word.starts_with(prefix))
+            .map(str::to_owned)
+    }
+
+    /// The indented line after the line containing `marker` (codes and links
+    /// stand on a line of their own).
+    pub fn code_after(&self, marker: &str) -> Option<String> {
+        let mut lines = self.body.lines().skip_while(|l| !l.contains(marker));
+        lines.next()?;
+        lines
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_owned())
+    }
+}
+
+/// Starts aiosmtpd on a free port, storing messages in `maildir`.
+fn start_smtp_sink(maildir: &std::path::Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::create_dir_all(maildir.parent().expect("a parent")).expect("data directory");
+    let mut child = std::process::Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (child, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the SMTP sink did not start; is aiosmtpd installed (pip install aiosmtpd)?");
+}
+
 impl TestApp {
     pub async fn start(backend: &str, limits: Limits) -> Option<TestApp> {
+        Self::start_with(backend, limits, Mail::Outbox).await
+    }
+
+    pub async fn start_with(backend: &str, limits: Limits, mail: Mail) -> Option<TestApp> {
         let database = match backend {
             "sqlite" => TestDatabase::sqlite(),
             "postgres" => TestDatabase::postgres().await?,
@@ -49,21 +145,98 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
         let data_dir = std::env::temp_dir().join(format!("gatehouse-data-{}", address.port()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let base = format!("http://{address}");
+        let from = "gatehouse <doors@gatehouse.test>";
+        let (mailer, mail_dir, smtp_sink) = match mail {
+            Mail::Outbox => {
+                let outbox = data_dir.join("outbox");
+                let mailer = Mailer::outbox(&outbox, from, &base).expect("outbox");
+                (mailer, outbox, None)
+            }
+            Mail::Smtp => {
+                let maildir = data_dir.join("maildir");
+                let (child, port) = start_smtp_sink(&maildir);
+                let mailer =
+                    Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), from, &base).expect("smtp");
+                (mailer, maildir.join("new"), Some(child))
+            }
+        };
+        let clock = Arc::new(MovableClock::default());
+        let options = server::Options {
+            limits,
+            data_dir,
+            mailer,
+            clock: clock.clone(),
+        };
         let served = store.clone();
         let server = tokio::spawn(async move {
-            server::serve(listener, served, limits, &data_dir, async move {
+            server::serve(listener, served, options, async move {
                 let _ = stopped.await;
             })
             .await
         });
         Some(TestApp {
-            base: format!("http://{address}"),
+            base,
             store,
             http: reqwest::Client::new(),
+            clock,
+            mail_dir,
+            smtp_sink,
             database: Some(database),
             stop: Some(stop),
             server: Some(server),
         })
+    }
+
+    /// The e-mails received for `to` once there are at least `count` of
+    /// them (mail leaves in the background), oldest first.
+    pub async fn mails_to(&self, to: &str, count: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let found = self.all_mail_to(to);
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} e-mail(s) to {to}, got {:?}",
+            self.all_mail_to(to)
+        );
+    }
+
+    /// Whatever has arrived for `to` so far.
+    pub fn all_mail_to(&self, to: &str) -> Vec<Received> {
+        let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> =
+            std::fs::read_dir(&self.mail_dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .filter(|e| e.path().is_file())
+                        .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap(), e.path()))
+                        .collect()
+                })
+                .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| {
+                let raw = std::fs::read(&path).ok()?;
+                let message = mail_parser::MessageParser::default().parse(&raw)?;
+                let recipient = message
+                    .to()
+                    .and_then(|to| to.first())
+                    .and_then(|a| a.address())
+                    .unwrap_or_default()
+                    .to_owned();
+                Some(Received {
+                    to: recipient,
+                    subject: message.subject().unwrap_or_default().to_owned(),
+                    body: message.body_text(0).unwrap_or_default().into_owned(),
+                })
+            })
+            .filter(|m| m.to.eq_ignore_ascii_case(to))
+            .collect()
     }
 
     /// Stops the server gracefully and removes the database.
@@ -196,6 +369,13 @@ impl TestApp {
         self.call(Method::DELETE, path, Some(secret), None).await
     }
 
+    /// Creates through the API, insisting on success; the new object's id.
+    pub async fn create(&self, path: &str, secret: &str, body: Value) -> i64 {
+        let reply = self.post(path, secret, body).await;
+        assert_eq!(reply.status, StatusCode::OK, "POST {path}: {}", reply.body);
+        reply.body["id"].as_i64().expect("an id")
+    }
+
     pub async fn raw(&self, request: reqwest::RequestBuilder) -> Reply {
         Reply::from(request.send().await.expect("request")).await
     }
@@ -319,4 +499,14 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+impl Drop for TestApp {
+    /// A failed test must not leave its SMTP sink running.
+    fn drop(&mut self) {
+        if let Some(mut sink) = self.smtp_sink.take() {
+            let _ = sink.kill();
+            let _ = sink.wait();
+        }
+    }
 }

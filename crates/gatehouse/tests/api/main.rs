@@ -8,6 +8,7 @@ mod conventions;
 mod credentials;
 mod doors;
 mod exports;
+mod invitations;
 mod kisi_client;
 mod logins;
 mod members;

@@ -64,7 +64,7 @@ pub(super) async fn create(
         valid_from: new.valid_from,
         valid_until: new.valid_until,
         link: None,
-        has_password: false,
+        signs_in_with_password: false,
         created_at: now,
         updated_at: now,
     };
@@ -84,13 +84,15 @@ pub(super) async fn create(
             let user_id =
                 members::ensure(&mut tx, actor, organization_id, email, name.as_deref(), now)
                     .await?;
-            let (member_name, link_enabled, access_enabled, password_hash): (
+            let (member_name, link_enabled, access_enabled, password_flow, password_hash): (
                 String,
+                bool,
                 bool,
                 bool,
                 Option<String>,
             ) = sqlx::query_as(
-                "SELECT COALESCE(m.name, u.name), m.link_enabled, m.access_enabled, u.password_hash \
+                "SELECT COALESCE(m.name, u.name), m.link_enabled, m.access_enabled, \
+                 m.password_flow_enabled, u.password_hash \
                  FROM members m JOIN users u ON u.id = m.user_id \
                  WHERE m.organization_id = $1 AND m.user_id = $2",
             )
@@ -102,7 +104,7 @@ pub(super) async fn create(
             invite.invitee_id = user_id;
             invite.invitee_name = member_name.clone();
             invite.invitee_email = Some(email.as_str().to_owned());
-            invite.has_password = password_hash.is_some();
+            invite.signs_in_with_password = password_flow && password_hash.is_some();
             match (new.target, new.role) {
                 (InviteTarget::Team(team_id), _) => {
                     let membership = teams::create_membership_in(
