@@ -91,6 +91,7 @@ impl Mailer {
                 .map_err(|e| format!("invalid recipient: {e}"))?,
         );
         let message = Message::builder()
+            .message_id(None)
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
