@@ -16,7 +16,14 @@ fn gatehouse() -> Command {
 
 /// Starts `gatehouse serve` on a free port; returns the child, its base URL
 /// and what it printed before listening.
-fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
+pub(crate) fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
+    // Each server keeps its files (outbox, exports) in a directory of its own.
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let data_dir = std::env::temp_dir().join(format!(
+        "gatehouse-cli-{}-{}",
+        std::process::id(),
+        SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
     let mut child = gatehouse()
         .args([
             "serve",
@@ -25,6 +32,8 @@ fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
             "--database-url",
             database_url,
         ])
+        .arg("--data-dir")
+        .arg(&data_dir)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -49,7 +58,7 @@ fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
     panic!("gatehouse serve exited without listening ({status:?}): {printed:?}");
 }
 
-fn terminate(child: &mut Child) {
+pub(crate) fn terminate(child: &mut Child) {
     let pid = child.id().to_string();
     let sent = Command::new("kill")
         .args(["-TERM", &pid])
@@ -61,7 +70,7 @@ fn terminate(child: &mut Child) {
 }
 
 /// Signs in over HTTP; returns the new login's secret.
-async fn sign_in(base: &str, domain: &str, email: &str, password: &str) -> String {
+pub(crate) async fn sign_in(base: &str, domain: &str, email: &str, password: &str) -> String {
     let login: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/logins"))
         .json(&json!({"login": {"type": "api"}, "user": {"domain": domain, "email": email, "password": password}}))
@@ -95,7 +104,7 @@ async fn signed_in_get(
 }
 
 /// `gatehouse bootstrap` of the organization `acme`, owner boss@acme.io.
-fn bootstrap_acme(url: &str) {
+pub(crate) fn bootstrap_acme(url: &str) {
     let created = gatehouse()
         .args([
             "bootstrap",

@@ -15,3 +15,4 @@ mod members;
 mod organization;
 mod permissions;
 mod places;
+mod scale_out;
