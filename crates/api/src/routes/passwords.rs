@@ -232,8 +232,17 @@ struct ResetFormFields {
         (status = 422, description = "The form again, with the problem", content_type = "text/html")))]
 async fn reset_form(
     State(state): State<AppState>,
-    Form(form): Form<ResetFormFields>,
+    form: Result<Form<ResetFormFields>, axum::extract::rejection::FormRejection>,
 ) -> (StatusCode, Html<String>) {
+    let Ok(Form(form)) = form else {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Html(page(
+                "Password not changed",
+                "<p class=\"denied\" role=\"alert\">Send the form from the reset page.</p>",
+            )),
+        );
+    };
     let token = form.reset_password_token.clone().unwrap_or_default();
     let fields = ResetFields {
         password: form.password,

@@ -591,6 +591,15 @@ async fn the_reset_page_sets_a_password(app: &TestApp) {
     let weak = post("12345678").await.unwrap();
     assert_eq!(weak.status(), 422);
     assert!(weak.text().await.unwrap().contains("most common passwords"));
+    let not_a_form = app
+        .http
+        .post(format!("{}/users/password/edit", app.base))
+        .json(&json!({"password": "a fine new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_form.status(), 415);
+    assert!(not_a_form.text().await.unwrap().contains("reset page"));
     let good = post("a fine new passphrase").await.unwrap();
     assert_eq!(good.status(), 200);
     assert!(good.text().await.unwrap().contains("Your password is set"));
