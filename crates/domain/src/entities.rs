@@ -123,6 +123,18 @@ pub struct Member {
     pub updated_at: Timestamp,
 }
 
+impl Member {
+    /// The member acting in person, not through a login (signing in).
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            user_id: self.user_id,
+            login_id: None,
+            name: self.name.clone(),
+            email: self.user_email.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LoginType {
     Api,

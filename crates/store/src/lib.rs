@@ -158,7 +158,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         key: &str,
         policy: ThrottlePolicy,
-        event: Option<(&Actor, NewEvent)>,
+        event: Option<(Actor, NewEvent)>,
         now: Timestamp,
     ) -> StoreResult<Option<Timestamp>>;
     /// Forgets the failures of `key` (after a successful sign-in).

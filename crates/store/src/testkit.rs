@@ -3136,7 +3136,7 @@ pub async fn sign_in_failures_lock_and_clear(store: &dyn Store) {
         )
     };
     let lock = store
-        .record_sign_in_failure(key, policy, Some((&a.actor(), event)), at(10))
+        .record_sign_in_failure(key, policy, Some((a.actor(), event)), at(10))
         .await
         .unwrap();
     assert_eq!(lock, Some(at(40)), "the sixth failure locks for 30 s");

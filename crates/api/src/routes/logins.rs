@@ -4,8 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use gatehouse_domain::{
-    Actor, Email, FieldErrors, LoginType, MemberType, NewEvent, NewLogin, SignInCandidate,
-    ThrottlePolicy,
+    Email, FieldErrors, LoginType, MemberType, NewEvent, NewLogin, SignInCandidate, ThrottlePolicy,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -170,12 +169,7 @@ async fn create_login(
                 })?,
             None => password_sign_in(&state, user, address).await?,
         };
-        let actor = Actor::User {
-            user_id: candidate.member.user_id,
-            login_id: None,
-            name: candidate.member.name.clone(),
-            email: candidate.member.user_email.clone(),
-        };
+        let actor = candidate.member.actor();
         (candidate.member, candidate.organization, actor)
     };
 
@@ -253,12 +247,6 @@ async fn password_sign_in(
     let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
     if !verify_password(password, hash).await {
         let event = candidate.as_ref().map(|c| {
-            let actor = Actor::User {
-                user_id: c.member.user_id,
-                login_id: None,
-                name: c.member.name.clone(),
-                email: c.member.user_email.clone(),
-            };
             let event = NewEvent {
                 success: false,
                 error_code: Some(codes::WRONG_CREDENTIALS.into()),
@@ -272,9 +260,8 @@ async fn password_sign_in(
                     json!({"address": address.to_string()}),
                 )
             };
-            (actor, event)
+            (c.member.actor(), event)
         });
-        let event = event.as_ref().map(|(actor, event)| (actor, event.clone()));
         state
             .store
             .record_sign_in_failure(&account_key, ThrottlePolicy::ACCOUNT, event, now)

@@ -280,7 +280,7 @@ impl Store for SqlStore {
         &self,
         key: &str,
         policy: ThrottlePolicy,
-        event: Option<(&Actor, NewEvent)>,
+        event: Option<(Actor, NewEvent)>,
         now: Timestamp,
     ) -> StoreResult<Option<Timestamp>> {
         sign_in::record_failure(&self.pool, key, policy, event, now).await

@@ -7,7 +7,7 @@ use gatehouse_domain::{
 };
 use gatehouse_store::StoreResult;
 use serde_json::json;
-use sqlx::{Pool, Transaction};
+use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::{db, events, users, Db};
 
@@ -151,26 +151,23 @@ pub(super) async fn locked_until(
     keys: &[String],
     now: Timestamp,
 ) -> StoreResult<Option<Timestamp>> {
-    let mut latest: Option<Timestamp> = None;
+    let mut sql =
+        QueryBuilder::<Db>::new("SELECT locked_until FROM sign_in_failures WHERE locked_until > ");
+    sql.push_bind(now).push(" AND key IN (");
+    let mut list = sql.separated(", ");
     for key in keys {
-        let until: Option<Option<Timestamp>> =
-            sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE key = $1")
-                .bind(key)
-                .fetch_optional(pool)
-                .await
-                .map_err(db)?;
-        if let Some(until) = until.flatten().filter(|until| *until > now) {
-            latest = Some(latest.map_or(until, |l| l.max(until)));
-        }
+        list.push_bind(key.clone());
     }
-    Ok(latest)
+    list.push_unseparated(")");
+    let locks: Vec<(Timestamp,)> = sql.build_query_as().fetch_all(pool).await.map_err(db)?;
+    Ok(locks.into_iter().map(|(until,)| until).max())
 }
 
 pub(super) async fn record_failure(
     pool: &Pool<Db>,
     key: &str,
     policy: ThrottlePolicy,
-    event: Option<(&Actor, NewEvent)>,
+    event: Option<(Actor, NewEvent)>,
     now: Timestamp,
 ) -> StoreResult<Option<Timestamp>> {
     let mut tx = pool.begin().await.map_err(db)?;
@@ -204,7 +201,7 @@ pub(super) async fn record_failure(
             details.insert("failures".into(), json!(failures));
             details.insert("locked_until".into(), json!(locked_until));
         }
-        events::record(&mut tx, actor, event, now)
+        events::record(&mut tx, &actor, event, now)
             .await
             .map_err(db)?;
     }
