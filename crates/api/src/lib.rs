@@ -5,6 +5,7 @@
 //! middleware; every error leaves as a Kisi envelope.
 
 pub mod auth;
+mod dashboard;
 pub mod doors;
 pub mod error;
 pub mod exports;
@@ -90,45 +91,50 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = routes::router().split_for_parts();
     let openapi = Arc::new(openapi);
-    api.route(
-        "/openapi.json",
-        axum::routing::get(move || {
-            let openapi = openapi.clone();
-            async move { axum::Json(openapi.as_ref().clone()) }
-        }),
-    )
-    .fallback(|| async { ApiError::NotFound })
-    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::authenticate,
-    ))
-    .layer(DefaultBodyLimit::max(BODY_LIMIT))
-    .with_state(state)
-    .layer(CatchPanicLayer::custom(|_| {
-        ApiError::Internal("a request handler panicked".into()).into_response()
-    }))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        Duration::from_secs(30),
-    ))
-    .layer(
-        TraceLayer::new_for_http()
-            .make_span_with(|request: &Request<_>| {
-                let route = request
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|path| path.as_str().to_owned())
-                    .unwrap_or_else(|| request.uri().path().to_owned());
-                let request_id = request
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!("request", method = %request.method(), route, request_id)
-            })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-    )
-    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    let authenticate = axum::middleware::from_fn_with_state(state.clone(), auth::authenticate);
+    let api: Router = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .layer(authenticate.clone())
+        .with_state(state.clone());
+    // The dashboard renders pages from the same API, called in process with
+    // the session's login, so it can do nothing the API would refuse.
+    let dashboard = dashboard::router(api.clone())
+        .layer(authenticate)
+        .with_state(state);
+    api.merge(dashboard)
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a request handler panicked".into()).into_response()
+        }))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|path| path.as_str().to_owned())
+                        .unwrap_or_else(|| request.uri().path().to_owned());
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

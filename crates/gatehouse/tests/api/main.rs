@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod conventions;
 mod credentials;
+mod dashboard;
 mod doors;
 mod exports;
 mod invitations;
