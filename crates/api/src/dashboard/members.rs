@@ -4,7 +4,7 @@
 
 use axum::extract::{Form, Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_domain::Subscription;
+use gatehouse_domain::{MemberFlags, Subscription};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -36,6 +36,19 @@ fn flag_rule(flag: &str, subscription: Subscription) -> Option<&'static str> {
             Some("Only available on the Standard subscription; on Organizations cards must be activated.")
         }
         _ => None,
+    }
+}
+
+/// The flag's default for a new member (the subscription's defaults).
+fn default_on(flag: &str, subscription: Subscription) -> bool {
+    let defaults = MemberFlags::defaults(subscription);
+    match flag {
+        "access_enabled" => defaults.access_enabled,
+        "password_flow_enabled" => defaults.password_flow_enabled,
+        "link_enabled" => defaults.link_enabled,
+        "app_enabled" => defaults.app_enabled,
+        "card_enabled" => defaults.card_enabled,
+        _ => defaults.cards_without_activation_enabled,
     }
 }
 
@@ -165,7 +178,7 @@ pub async fn list(session: Session, Query(q): Query<ListQuery>, flash: Flash) ->
                     @for (flag, label, _) in FLAGS {
                         @if flag != "access_enabled" && flag_rule(flag, subscription).is_none() {
                             div.toggle {
-                                input type="checkbox" id={ "new-" (flag) } name=(flag) value="on" checked;
+                                input type="checkbox" id={ "new-" (flag) } name=(flag) value="on" checked[default_on(flag, subscription)];
                                 label for={ "new-" (flag) } { (label) }
                             }
                         }

@@ -31,6 +31,10 @@ pub fn router(api: Router) -> Router<AppState> {
         )
         .route("/dashboard/sign-out", post(sign_in::sign_out))
         .route(
+            "/dashboard/password-reset",
+            get(sign_in::reset_request_page).post(sign_in::reset_request),
+        )
+        .route(
             "/dashboard/members",
             get(members::list).post(members::create),
         )

@@ -68,7 +68,7 @@ fn form(token: &str, domain: &str, email: &str, code: &str) -> maud::Markup {
                 p { button type="submit" { "Sign in" } }
             }
         }
-        p.muted { "Forgot your password? Apps and scripts can ask for a reset with POST /users/password." }
+        p { a href="/dashboard/password-reset" { "Forgot your password?" } }
     }
 }
 
@@ -194,4 +194,78 @@ pub async fn sign_out(
         Redirect::to("/dashboard/sign-in?notice=Signed%20out."),
     )
         .into_response()
+}
+
+fn reset_request_form(token: &str) -> maud::Markup {
+    html! {
+        div.card {
+            p { "We will e-mail you a link to choose a new password." }
+            form method="post" action="/dashboard/password-reset" {
+                input type="hidden" name="csrf" value=(token);
+                p { label for="domain" { "Organization domain" } br;
+                    input #domain type="text" name="domain" required autofocus; }
+                p { label for="email" { "E-mail" } br;
+                    input #email type="email" name="email" autocomplete="username" required; }
+                p { button type="submit" { "Send the link" } }
+            }
+        }
+        p { a href="/dashboard/sign-in" { "Back to sign in" } }
+    }
+}
+
+/// The "forgot your password" form.
+pub async fn reset_request_page(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    flash: Flash,
+) -> Response {
+    let (token, _) = new_secret();
+    let page = public_page("Reset your password", &flash, reset_request_form(&token));
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{FORM_COOKIE}={token}{}", cookie_attributes(&state)),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetRequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Asks the API for the reset e-mail; the answer is the same whether or not
+/// the account exists.
+pub async fn reset_request(
+    Extension(api): Extension<Api>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(fields): Form<ResetRequestForm>,
+) -> Response {
+    let expected = cookie(&headers, FORM_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_token(&fields.csrf, expected) {
+        return Redirect::to(
+            "/dashboard/password-reset?error=The%20form%20expired.%20Please%20try%20again.",
+        )
+        .into_response();
+    }
+    let body = json!({"user": {"domain": fields.domain.trim(), "email": fields.email.trim()}});
+    let reply = api
+        .call(None, peer, Method::POST, "/users/password", Some(&body))
+        .await;
+    if reply.ok() {
+        super::layout::back(
+            "/dashboard/sign-in",
+            Ok("If this account exists, an e-mail with a reset link is on its way.".into()),
+        )
+        .into_response()
+    } else {
+        super::layout::back("/dashboard/password-reset", Err(reply.problem())).into_response()
+    }
 }

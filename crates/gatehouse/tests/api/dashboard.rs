@@ -131,6 +131,30 @@ async fn sessions_cookies_and_csrf(app: &TestApp) {
     assert_eq!(forged.status(), 403);
     let after = app.get(&format!("/members/{id}"), &owner.secret).await;
     assert_eq!(after.body["access_enabled"], true);
+
+    // "Forgot your password?": the e-mail goes out, the answer tells nobody
+    // whether the account exists.
+    let form = http
+        .get(format!("{}/dashboard/password-reset", app.base))
+        .send()
+        .await
+        .unwrap();
+    let token = value_of(&set_cookie(&form, "gatehouse_form").unwrap()).to_owned();
+    for email in [owner.email.as_str(), "nobody@acme.example"] {
+        let asked = http
+            .post(format!("{}/dashboard/password-reset", app.base))
+            .header("cookie", format!("gatehouse_form={token}"))
+            .form(&[("csrf", token.as_str()), ("domain", "acme"), ("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asked.status(), 303);
+        let location = asked.headers()["location"].to_str().unwrap();
+        assert!(location.starts_with("/dashboard/sign-in?notice="), "{location}");
+    }
+    let mail = app.mails_to(&owner.email, 1).await.remove(0);
+    assert!(mail.body.contains("/users/password/edit?reset_password_token="));
+    assert!(app.all_mail_to("nobody@acme.example").is_empty());
 }
 
 fn e2e_dir() -> PathBuf {
