@@ -39,7 +39,15 @@ pub async fn sign_in_of(
             now,
         )
         .await?;
-    Ok(SignIn::Code { token, valid_for })
+    let url = format!(
+        "{}/dashboard/sign-in?authentication_info={token}",
+        state.mailer.public_url
+    );
+    Ok(SignIn::Code {
+        token,
+        valid_for,
+        url,
+    })
 }
 
 pub fn org_of(principal: &Principal) -> Org<'_> {

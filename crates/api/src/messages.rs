@@ -10,7 +10,12 @@ pub enum SignIn {
     /// Domain, e-mail and password.
     Password,
     /// A one-time code that stands in for the password (`authentication_info`).
-    Code { token: String, valid_for: Duration },
+    Code {
+        token: String,
+        valid_for: Duration,
+        /// The dashboard's sign-in page with the code filled in.
+        url: String,
+    },
 }
 
 /// The organization the message is about.
@@ -47,9 +52,14 @@ fn sign_in_text(org: &Org<'_>, sign_in: &SignIn) -> String {
              and your password.\n",
             org.domain
         ),
-        SignIn::Code { token, valid_for } => format!(
+        SignIn::Code {
+            token,
+            valid_for,
+            url,
+        } => format!(
             "To use the app without a password, sign in with the organization domain \"{}\", \
-             this e-mail address and this one-time sign-in code (valid for {}):\n\n    {token}\n",
+             this e-mail address and this one-time sign-in code (valid for {}):\n\n    {token}\n\n\
+             or sign in to the dashboard here:\n\n    {url}\n",
             org.domain,
             describe(*valid_for)
         ),
@@ -196,6 +206,7 @@ mod tests {
         let code = SignIn::Code {
             token: "tok123".into(),
             valid_for: Duration::days(7),
+            url: "http://h/dashboard/sign-in?authentication_info=tok123".into(),
         };
         let with = invitation(
             "a@x.io",

@@ -144,16 +144,25 @@ async fn sessions_cookies_and_csrf(app: &TestApp) {
         let asked = http
             .post(format!("{}/dashboard/password-reset", app.base))
             .header("cookie", format!("gatehouse_form={token}"))
-            .form(&[("csrf", token.as_str()), ("domain", "acme"), ("email", email)])
+            .form(&[
+                ("csrf", token.as_str()),
+                ("domain", "acme"),
+                ("email", email),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(asked.status(), 303);
         let location = asked.headers()["location"].to_str().unwrap();
-        assert!(location.starts_with("/dashboard/sign-in?notice="), "{location}");
+        assert!(
+            location.starts_with("/dashboard/sign-in?notice="),
+            "{location}"
+        );
     }
     let mail = app.mails_to(&owner.email, 1).await.remove(0);
-    assert!(mail.body.contains("/users/password/edit?reset_password_token="));
+    assert!(mail
+        .body
+        .contains("/users/password/edit?reset_password_token="));
     assert!(app.all_mail_to("nobody@acme.example").is_empty());
 }
 

@@ -142,6 +142,26 @@ async fn group_invite_mails_the_personal_link_and_a_sign_in_code(app: &TestApp) 
 
     // The code signs in once, as the invitee.
     let code = mail.code_after("sign-in code").expect("a sign-in code");
+    let dashboard = mail
+        .word_starting(&format!(
+            "{}/dashboard/sign-in?authentication_info=",
+            app.base
+        ))
+        .expect("the dashboard's sign-in link");
+    assert!(dashboard.ends_with(&code));
+    let page = app
+        .http
+        .get(&dashboard)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("value=\"{code}\"")),
+        "the form has the code filled in"
+    );
     let signed_in = sign_in_with_code(app, &code).await;
     assert_eq!(signed_in.status, 200, "{}", signed_in.body);
     assert_eq!(signed_in.body["email"], "ivy@example.com");
