@@ -134,6 +134,40 @@ await step('restoring lets the member in again; the door page unlocks too', asyn
   await shot(page, 'doors');
 });
 
+await step('changing the member type, and lockdown from the door page', async () => {
+  await page.goto(`${base}/dashboard/members/${memberId}`);
+  await page.getByLabel('Organization role').selectOption('organization_manager');
+  await page.getByRole('button', { name: 'Change type' }).click();
+  await page.getByRole('status').filter({ hasText: 'Type changed.' }).waitFor();
+  assert.equal((await api('GET', `/members/${memberId}`, owner)).body.role_id, 'manager');
+  await page.getByLabel('Organization role').selectOption('basic');
+  await page.getByRole('button', { name: 'Change type' }).click();
+  await page.getByRole('status').filter({ hasText: 'Type changed.' }).waitFor();
+  assert.equal((await api('GET', `/members/${memberId}`, owner)).body.role_id, 'basic');
+
+  await page.goto(`${base}/dashboard/doors`);
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Lock down' }).first().click();
+  await page.getByRole('status').filter({ hasText: 'The door is locked down.' }).waitFor();
+  const locked = await api('POST', `/locks/${doorId}/unlock`, memberSecret, {});
+  assert.equal(locked.body.code, 'fad001');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'End lockdown' }).first().click();
+  await page.getByRole('status').filter({ hasText: 'The lockdown ended.' }).waitFor();
+});
+
+await step('deleting a member asks first, and keeps the user profile', async () => {
+  await page.goto(`${base}/dashboard/members`);
+  await page.getByLabel('E-mail (required)').fill('temp@example.com');
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await page.getByRole('status').filter({ hasText: 'Member added.' }).waitFor();
+  await page.getByRole('link', { name: 'Delete…' }).click();
+  await page.getByText('Their user profile stays').waitFor();
+  await page.getByRole('button', { name: 'Delete member' }).click();
+  await page.getByRole('status').filter({ hasText: 'Member deleted' }).waitFor();
+  assert.deepEqual((await api('GET', '/members?query=temp%40example.com', owner)).body, []);
+});
+
 await step('groups show their doors and members; places list', async () => {
   await page.goto(`${base}/dashboard/groups/${groupId}`);
   await page.getByRole('link', { name: 'Dana Doorway' }).waitFor();

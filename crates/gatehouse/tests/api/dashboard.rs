@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, NO_LIMIT, PASSWORD};
 
-crate::on_both_backends!(sessions_cookies_and_csrf);
+crate::on_both_backends!(sessions_cookies_and_csrf, each_type_sees_its_own_dashboard);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -166,6 +166,68 @@ async fn sessions_cookies_and_csrf(app: &TestApp) {
     assert!(app.all_mail_to("nobody@acme.example").is_empty());
 }
 
+/// GETs a dashboard page with a login's secret as the session.
+async fn page_as(app: &TestApp, secret: &str, path: &str) -> (u16, String) {
+    let response = client()
+        .get(format!("{}{path}", app.base))
+        .header("cookie", format!("gatehouse_session={secret}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn each_type_sees_its_own_dashboard(app: &TestApp) {
+    let owner = app.organization("acme", Subscription::Organizations).await;
+    let s = &owner.secret;
+    let mine = app
+        .create("/groups", s, json!({"group": {"name": "Night shift"}}))
+        .await;
+    app.create("/groups", s, json!({"group": {"name": "Board room"}}))
+        .await;
+    let share = |email: &str, group: i64, role: &str| json!({"share": {"email": email, "group_id": group, "role_id": role}});
+    let manager = app
+        .post("/shares", s, share("manny@example.com", mine, "manager"))
+        .await;
+    app.post("/shares", s, share("worker@example.com", mine, "basic"))
+        .await;
+    app.post(
+        "/members",
+        s,
+        json!({"member": {"email": "elsewhere@example.com"}}),
+    )
+    .await;
+    let manager_secret = app
+        .login_for(
+            owner.organization_id,
+            manager.body["user_id"].as_i64().unwrap(),
+        )
+        .await;
+
+    let (status, groups) = page_as(app, &manager_secret, "/dashboard/groups").await;
+    assert_eq!(status, 200);
+    assert!(
+        groups.contains("Night shift") && !groups.contains("Board room"),
+        "{groups}"
+    );
+    let (_, members) = page_as(app, &manager_secret, "/dashboard/members").await;
+    assert!(members.contains("worker@example.com"));
+    assert!(
+        !members.contains("elsewhere@example.com"),
+        "only the members of their groups"
+    );
+    assert!(
+        members.contains(">Member Exports<"),
+        "managers get the exports tab"
+    );
+
+    let (_, owner_members) = page_as(app, s, "/dashboard/members").await;
+    assert!(
+        owner_members.contains("elsewhere@example.com"),
+        "administrators see everyone"
+    );
+}
+
 fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/dashboard")
 }
@@ -251,7 +313,7 @@ async fn in_the_browser(backend: &str) {
         "the dashboard in Chromium on {backend} failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("dashboard: 10 passed, 0 failed"),
+        stdout.contains("dashboard: 12 passed, 0 failed"),
         "{stdout}"
     );
     app.stop().await;
