@@ -34,6 +34,52 @@ pub enum Command {
     /// Members in bulk.
     #[command(subcommand)]
     Members(MembersCommand),
+    /// Generate a large benchmark organization (deterministic; never for real doors).
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The new organization's domain.
+    #[arg(long, default_value = "bench")]
+    pub org_domain: String,
+    /// The owner's and the first members' password (8 to 128 characters).
+    #[arg(long, env = "GATEHOUSE_OWNER_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Varies names, secrets and history; the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 50)]
+    pub places: u64,
+    /// Doors, spread over the places.
+    #[arg(long, default_value_t = 5_000)]
+    pub locks: u64,
+    /// Groups (a multiple of places); group g holds door g.
+    #[arg(long, default_value_t = 2_000)]
+    pub groups: u64,
+    #[arg(long, default_value_t = 100_000)]
+    pub members: u64,
+    /// Group role assignments, spread evenly over the members.
+    #[arg(long, default_value_t = 200_000)]
+    pub role_assignments: u64,
+    /// Activated cards, one each for the first members.
+    #[arg(long, default_value_t = 50_000)]
+    pub cards: u64,
+    /// Past unlock events over the last 30 days.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+    /// Device logins for the first members (the load generator uses them).
+    #[arg(long, default_value_t = 20_000)]
+    pub logins: u64,
+    /// The first members who sign in with the password.
+    #[arg(long, default_value_t = 1_000)]
+    pub passwords: u64,
+    /// Where to write what was made, for `gatehouse-load`
+    /// (default: <data-dir>/bench-manifest.json).
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +287,7 @@ pub async fn main() -> ExitCode {
         Command::Reader(ReaderCommand::Tap(args)) => return commands::tap(args).await,
         Command::Members(MembersCommand::Export(args)) => commands::export(args).await,
         Command::Members(MembersCommand::Import(args)) => commands::import(args).await,
+        Command::Seed(args) => crate::seed::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

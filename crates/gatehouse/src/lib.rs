@@ -3,5 +3,6 @@
 
 pub mod cli;
 mod commands;
+mod seed;
 pub mod server;
 mod telemetry;

@@ -8,6 +8,9 @@ use sqlx::{ConnectOptions, Connection};
 
 type Db = sqlx::Postgres;
 
+/// How write transactions start (see `shared::begin`).
+const BEGIN: &str = "BEGIN";
+
 #[path = "shared/mod.rs"]
 mod shared;
 

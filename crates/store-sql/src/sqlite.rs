@@ -8,6 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 type Db = sqlx::Sqlite;
 
+/// How write transactions start (see `shared::begin`).
+const BEGIN: &str = "BEGIN IMMEDIATE";
+
 #[path = "shared/mod.rs"]
 mod shared;
 

@@ -12,6 +12,7 @@ pub mod testkit;
 
 use async_trait::async_trait;
 use gatehouse_domain::access::AccessFacts;
+use gatehouse_domain::seed::SeedPlan;
 use gatehouse_domain::{
     AccessRecord, AccessSubject, GroupLock, Lock, LockFields, NewSchedule, SchedulePatch,
     ScheduleRecord,
@@ -39,6 +40,9 @@ pub use query::{
     EventQuery, GroupQuery, MemberQuery, MemberSort, NameSort, Page, Paged, PlaceQuery, PlaceSort,
     RoleAssignmentQuery, TeamMembershipQuery, TeamQuery, Visibility,
 };
+
+/// Reports a seed's progress: the table, rows written, rows in all.
+pub type SeedProgress<'a> = dyn Fn(&'static str, u64, u64) + Send + Sync + 'a;
 
 /// The whole persistence surface of gatehouse. Object-safe, so the server
 /// holds an `Arc<dyn Store>` chosen at start-up from the database URL.
@@ -163,6 +167,23 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<Timestamp>>;
     /// Forgets the failures of `key` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+
+    // Benchmarks.
+
+    /// Fills a new organization with the plan's generated data in bulk
+    /// (`gatehouse seed`, benchmarks only): places, doors, groups, members
+    /// with their users, role assignments, cards, readers, logins and past
+    /// events, one transaction per table. Returns the door ids in the plan's
+    /// order.
+    async fn seed(
+        &self,
+        organization_id: i64,
+        plan: &SeedPlan,
+        password_hash: &str,
+        hash_secret: for<'s> fn(&'s str) -> Vec<u8>,
+        now: Timestamp,
+        progress: &SeedProgress<'_>,
+    ) -> StoreResult<Vec<i64>>;
 
     // Invitations.
 

@@ -61,6 +61,8 @@ macro_rules! conformance_tests {
             password_reset_signs_out_and_lapses_other_tokens,
             sign_in_failures_lock_and_clear,
             invites_add_the_person_and_their_access,
+            seed_builds_the_planned_organization,
+            concurrent_writers_all_succeed,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -3345,4 +3347,142 @@ pub async fn invites_add_the_person_and_their_access(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(invites.total, 4);
+}
+
+pub async fn seed_builds_the_planned_organization(store: &dyn Store) {
+    use gatehouse_domain::seed::SeedPlan;
+    let a = organization(store, "seedco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let plan = SeedPlan {
+        seed: 7,
+        places: 2,
+        locks: 10,
+        groups: 4,
+        members: 30,
+        role_assignments: 60,
+        cards: 10,
+        events: 500,
+        logins: 5,
+        passwords: 3,
+    };
+    let hash = |secret: &str| format!("hashed {secret}").into_bytes();
+    let progress = |_: &'static str, _: u64, _: u64| {};
+    let locks = store
+        .seed(org, &plan, "$argon2id$bench", hash, t0(), &progress)
+        .await
+        .unwrap();
+    assert_eq!(locks.len(), 10);
+    let members = store
+        .list_members(
+            org,
+            &MemberQuery {
+                page: Page::new(1, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(members.total, 31, "thirty members and the owner");
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("lock.unlock".into()),
+                page: Page::new(1, 0),
+                ..EventQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 500);
+    // A seeded login belongs to its member, who may open their door.
+    let member = 4;
+    let principal = store
+        .authenticate(&hash(&plan.login_secret(member)), t0())
+        .await
+        .unwrap()
+        .expect("the seeded login");
+    assert_eq!(principal.login.user_email, plan.member_email(member));
+    let door = locks[plan.door_of_member(member) as usize];
+    let facts = store
+        .access_facts(
+            org,
+            door,
+            gatehouse_domain::AccessSubject::User(principal.login.user_id),
+        )
+        .await
+        .unwrap();
+    let decision = gatehouse_domain::access::decide(
+        &facts,
+        &gatehouse_domain::access::Credential::App {
+            location: None,
+            proximity_proof: false,
+            primary_device: true,
+        },
+        t0(),
+    );
+    assert!(decision.denial().is_none(), "{decision:?}");
+    let searched = store
+        .list_members(
+            org,
+            &MemberQuery {
+                query: Some("member000004".into()),
+                page: Page::new(10, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(searched.total, 1);
+}
+
+/// Many writers at once: every one lands (SQLite must not answer "database
+/// is locked" to a transaction that read before writing).
+pub async fn concurrent_writers_all_succeed(store: &dyn Store) {
+    let a = organization(store, "busyco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let member = store
+            .create_member(
+                &a.actor(),
+                org,
+                &new_member(&format!("busy{i}@x.io"), Subscription::Organizations),
+                t0(),
+            )
+            .await
+            .unwrap();
+        ids.push(member.id);
+    }
+    // Each update reads the member before writing it.
+    let patch = MemberPatch {
+        flags: FlagsPatch {
+            access_enabled: Some(false),
+            ..FlagsPatch::default()
+        },
+        ..MemberPatch::default()
+    };
+    let writes = ids.iter().map(|id| {
+        let actor = a.actor();
+        let patch = patch.clone();
+        async move { store.update_member(&actor, org, *id, &patch, t0()).await }
+    });
+    for result in futures_util::future::join_all(writes).await {
+        result.expect("a concurrent write");
+    }
+    let suspended = store
+        .list_members(
+            org,
+            &MemberQuery {
+                page: Page::new(100, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|m| !m.flags.access_enabled)
+        .count();
+    assert_eq!(suspended, 24);
 }

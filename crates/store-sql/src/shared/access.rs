@@ -97,14 +97,12 @@ pub(super) async fn facts(
     // (role, group, valid_from, valid_until) of every way to this door.
     type Way = (String, Option<i64>, Option<Timestamp>, Option<Timestamp>);
     let raw: Vec<Way> = match subject {
-        AccessSubject::User(user_id) => sqlx::query_as(
+        AccessSubject::User(user_id) => sqlx::query_as(&format!(
             "SELECT ra.role_id, CASE WHEN ra.applies_to_type = 'Group' THEN ra.applies_to_id END, ra.valid_from, ra.valid_until \
-             FROM role_assignments ra WHERE ra.organization_id = $1 \
-             AND ((ra.assignee_type = 'User' AND ra.assignee_id = $2) OR (ra.assignee_type = 'Team' AND ra.assignee_id IN \
-             (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = $2 AND tm.organization_id = $1))) \
-             AND ((ra.applies_to_type = 'Group' AND ra.applies_to_id IN (SELECT gl.group_id FROM group_locks gl WHERE gl.lock_id = $3)) \
-             OR (ra.applies_to_type = 'Place' AND ra.applies_to_id = $4) OR ra.applies_to_type = 'Organization')",
-        )
+             FROM {} WHERE (ra.applies_to_type = 'Group' AND ra.applies_to_id IN (SELECT gl.group_id FROM group_locks gl WHERE gl.lock_id = $3)) \
+             OR (ra.applies_to_type = 'Place' AND ra.applies_to_id = $4) OR ra.applies_to_type = 'Organization'",
+            super::HELD_BY_USER
+        ))
         .bind(organization_id)
         .bind(user_id)
         .bind(lock_id)
@@ -262,7 +260,7 @@ pub(super) async fn record(
     record: &AccessRecord,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let lock: Option<(String, i64)> =
         sqlx::query_as("SELECT name, place_id FROM locks WHERE id = $1 AND organization_id = $2")
             .bind(record.lock_id)

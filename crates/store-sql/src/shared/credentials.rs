@@ -179,7 +179,7 @@ pub(super) async fn create_card(
         CardIdentity::Uid(uid) => (None, Some(uid.clone()), None, None),
         CardIdentity::Numbers(facility, number) => (None, None, *facility, Some(*number)),
     };
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cards (organization_id, type, identity, token, uid, facility_code, card_number, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -221,7 +221,7 @@ pub(super) async fn delete_card(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let identity: String =
         sqlx::query_scalar("SELECT identity FROM cards WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)
@@ -305,7 +305,7 @@ pub(super) async fn create_assignment(
     new: &NewCardAssignment,
     now: Timestamp,
 ) -> StoreResult<CardAssignment> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let card: Option<(String,)> =
         sqlx::query_as("SELECT identity FROM cards WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)
@@ -374,7 +374,7 @@ pub(super) async fn update_assignment(
     send_notification: Option<bool>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = assignment_in(&mut *tx, organization_id, id).await?;
     if let Some(pin_hash) = &pin_hash {
         sqlx::query(
@@ -454,7 +454,7 @@ pub(super) async fn set_status(
     activated: bool,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = assignment_in(&mut *tx, organization_id, id).await?;
     if old.activated != activated {
         set_status_in(
@@ -475,7 +475,7 @@ pub(super) async fn activate_with_token(
     token_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let found: Option<(i64, i64)> = sqlx::query_as(
         "SELECT organization_id, id FROM card_assignments WHERE activation_token_hash = $1",
     )
@@ -510,7 +510,7 @@ pub(super) async fn delete_assignment(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = assignment_in(&mut *tx, organization_id, id).await?;
     sqlx::query("DELETE FROM card_assignments WHERE id = $1")
         .bind(id)
@@ -561,7 +561,7 @@ pub(super) async fn create_reader(
     secret_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Reader> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let lock: Option<(i64,)> =
         sqlx::query_as("SELECT place_id FROM locks WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)
@@ -741,7 +741,7 @@ pub(super) async fn create_link(
     new: &NewGroupLink,
     now: Timestamp,
 ) -> StoreResult<GroupLink> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let created = create_link_in(&mut tx, actor, organization_id, new, now).await?;
     tx.commit().await.map_err(db)?;
     Ok(created)
@@ -838,7 +838,7 @@ pub(super) async fn delete_link(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let name: String =
         sqlx::query_scalar("SELECT name FROM group_links WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)

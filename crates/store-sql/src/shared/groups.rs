@@ -98,7 +98,7 @@ pub(super) async fn create(
         .name
         .clone()
         .ok_or_else(|| StoreError::conflict("name", "can't be blank"))?;
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     if let Some(place_id) = fields.place_id {
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM places WHERE id = $1 AND organization_id = $2")
@@ -168,7 +168,7 @@ pub(super) async fn update(
     fields: &GroupFields,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     let name = fields.name.clone().unwrap_or_else(|| old.name.clone());
     let description = fields
@@ -278,7 +278,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let group = get(&mut *tx, organization_id, id).await?;
     let removed = sqlx::query("DELETE FROM role_assignments WHERE organization_id = $1 AND applies_to_type = 'Group' AND applies_to_id = $2")
         .bind(organization_id)

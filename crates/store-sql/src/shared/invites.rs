@@ -45,7 +45,7 @@ pub(super) async fn create(
     new: &NewInvite,
     now: Timestamp,
 ) -> StoreResult<Invite> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let (target_name, place_id) = target_of(&mut tx, organization_id, new.target).await?;
     let mut invite = Invite {
         id: 0,

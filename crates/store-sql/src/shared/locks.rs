@@ -119,7 +119,7 @@ pub(super) async fn create(
     let place_id = fields
         .place_id
         .ok_or_else(|| StoreError::conflict("place_id", "can't be blank"))?;
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let place: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM places WHERE id = $1 AND organization_id = $2")
             .bind(place_id)
@@ -178,7 +178,7 @@ pub(super) async fn update(
     fields: &LockFields,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id, None).await?;
     let new = Lock {
         name: fields.name.clone().unwrap_or_else(|| old.name.clone()),
@@ -280,7 +280,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let lock = get(&mut *tx, organization_id, id, None).await?;
     for statement in [
         "DELETE FROM favorites WHERE object_type = 'Lock' AND object_id = $1",
@@ -320,7 +320,7 @@ pub(super) async fn set_favorite(
     favorite: bool,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     get(&mut *tx, organization_id, id, None).await?;
     let statement = if favorite {
         sqlx::query("INSERT INTO favorites (user_id, object_type, object_id, created_at) VALUES ($1, 'Lock', $2, $3) ON CONFLICT DO NOTHING")
@@ -352,7 +352,7 @@ pub(super) async fn set_lockdown(
         "Lock" => ("locks", "place_id"),
         _ => ("places", "id"),
     };
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let current: Option<(String, bool, i64)> = sqlx::query_as(&format!(
         "SELECT name, locked_down, {place_column} FROM {table} WHERE id = $1 AND organization_id = $2"
     ))
@@ -460,7 +460,7 @@ pub(super) async fn create_group_lock(
     lock_id: i64,
     now: Timestamp,
 ) -> StoreResult<GroupLock> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let group: Option<(Option<i64>, String)> =
         sqlx::query_as("SELECT place_id, name FROM groups WHERE id = $1 AND organization_id = $2")
             .bind(group_id)
@@ -527,7 +527,7 @@ pub(super) async fn delete_group_lock(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let row: GroupLockRow = sqlx::query_as(&format!(
         "{GROUP_LOCK_SELECT} WHERE gl.organization_id = $1 AND gl.id = $2"
     ))

@@ -18,7 +18,7 @@ pub(super) async fn create(
     new: &NewLogin,
     now: Timestamp,
 ) -> StoreResult<Login> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let existing: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM logins WHERE user_id = $1 AND type = $2")
             .bind(new.user_id)
@@ -207,7 +207,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let email: String = sqlx::query_scalar(
         "SELECT u.email FROM logins l JOIN users u ON u.id = l.user_id \
          WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3",
@@ -242,7 +242,7 @@ pub(super) async fn promote(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let email: String = sqlx::query_scalar(
         "SELECT u.email FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.user_id = $2 AND l.organization_id = $3",
     )

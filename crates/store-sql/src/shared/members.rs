@@ -42,21 +42,33 @@ fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Mem
     }
     if let Some(place_id) = query.place_id {
         sql.push(concat!(
-            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
-            super::rows::held_by_member!(),
+            " AND (EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_directly!(),
             " AND ra.place_id = "
         ))
         .push_bind(place_id)
-        .push(")");
+        .push(concat!(
+            ") OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_through_team!(),
+            " AND ra.place_id = "
+        ))
+        .push_bind(place_id)
+        .push("))");
     }
     if let Some(group_id) = query.group_id {
         sql.push(concat!(
-            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
-            super::rows::held_by_member!(),
+            " AND (EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_directly!(),
             " AND ra.applies_to_type = 'Group' AND ra.applies_to_id = "
         ))
         .push_bind(group_id)
-        .push(")");
+        .push(concat!(
+            ") OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ",
+            super::rows::held_through_team!(),
+            " AND ra.applies_to_type = 'Group' AND ra.applies_to_id = "
+        ))
+        .push_bind(group_id)
+        .push("))");
     }
     if let Some(visibility) = &query.visible_to {
         push_member_visibility(sql, organization_id, "m.user_id", visibility);
@@ -282,7 +294,7 @@ pub(super) async fn create(
     member: &NewMember,
     now: Timestamp,
 ) -> StoreResult<Member> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let (user_id, _) = user_for_email(&mut tx, &member.email, member.name.as_deref(), now).await?;
     let already: Option<i64> =
         sqlx::query_scalar("SELECT id FROM members WHERE organization_id = $1 AND user_id = $2")
@@ -311,7 +323,7 @@ pub(super) async fn update(
     patch: &MemberPatch,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     let stored_name: Option<String> = sqlx::query_scalar("SELECT name FROM members WHERE id = $1")
         .bind(id)
@@ -431,7 +443,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let member = get(&mut *tx, organization_id, id).await?;
     let removed = remove_membership(&mut tx, organization_id, member.user_id).await?;
     events::record(
@@ -508,12 +520,11 @@ pub(super) async fn authority(
         Option<Timestamp>,
         Option<Timestamp>,
     );
-    let rows: Vec<GrantRow> = sqlx::query_as(
+    let rows: Vec<GrantRow> = sqlx::query_as(&format!(
         "SELECT ra.role_id, ra.applies_to_type, ra.applies_to_id, ra.place_id, ra.valid_from, ra.valid_until \
-         FROM role_assignments ra WHERE ra.organization_id = $1 AND ((ra.assignee_type = 'User' AND ra.assignee_id = $2) \
-         OR (ra.assignee_type = 'Team' AND ra.assignee_id IN \
-         (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = $2 AND tm.organization_id = $1)))",
-    )
+         FROM {}",
+        super::HELD_BY_USER
+    ))
     .bind(organization_id)
     .bind(user_id)
     .fetch_all(pool)
@@ -539,7 +550,7 @@ pub(super) async fn purge_user(
     email: &Email,
     now: Timestamp,
 ) -> StoreResult<PurgeReport> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_one(&mut *tx)
@@ -699,7 +710,7 @@ pub(super) async fn import(
     // One transaction for the batch, a savepoint per row: a bad row rolls
     // back alone, and the batch commits once (one commit per row is what
     // makes large imports slow).
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let subscription: String =
         sqlx::query_scalar("SELECT subscription FROM organizations WHERE id = $1")
             .bind(organization_id)

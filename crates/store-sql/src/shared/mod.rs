@@ -46,6 +46,7 @@ mod places;
 mod role_assignments;
 mod rows;
 mod schedules;
+mod seed;
 mod sign_in;
 mod teams;
 mod users;
@@ -75,6 +76,22 @@ pub(super) fn db(error: sqlx::Error) -> StoreError {
         other => StoreError::Backend(other.to_string()),
     }
 }
+
+/// Starts a write transaction. On SQLite it takes the write lock at once:
+/// a deferred transaction that reads before writing fails with "database is
+/// locked" when another writer commits in between.
+async fn begin(pool: &Pool<Db>) -> StoreResult<sqlx::Transaction<'static, Db>> {
+    pool.begin_with(super::BEGIN).await.map_err(db)
+}
+
+/// The role assignments a user holds in an organization, directly or through
+/// a team: `$1` the organization, `$2` the user. Two indexed selects joined
+/// with UNION ALL (an OR across them would scan every assignment).
+const HELD_BY_USER: &str = "(SELECT role_id, applies_to_type, applies_to_id, place_id, valid_from, valid_until \
+     FROM role_assignments WHERE organization_id = $1 AND assignee_type = 'User' AND assignee_id = $2 \
+     UNION ALL SELECT ra.role_id, ra.applies_to_type, ra.applies_to_id, ra.place_id, ra.valid_from, ra.valid_until \
+     FROM team_memberships tm JOIN role_assignments ra ON ra.assignee_type = 'Team' AND ra.assignee_id = tm.team_id \
+     WHERE tm.user_id = $2 AND tm.organization_id = $1 AND ra.organization_id = $1) ra";
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
@@ -288,6 +305,27 @@ impl Store for SqlStore {
 
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
         sign_in::clear(&self.pool, key).await
+    }
+
+    async fn seed(
+        &self,
+        organization_id: i64,
+        plan: &gatehouse_domain::seed::SeedPlan,
+        password_hash: &str,
+        hash_secret: for<'s> fn(&'s str) -> Vec<u8>,
+        now: Timestamp,
+        progress: &gatehouse_store::SeedProgress<'_>,
+    ) -> StoreResult<Vec<i64>> {
+        seed::seed(
+            &self.pool,
+            organization_id,
+            plan,
+            password_hash,
+            hash_secret,
+            now,
+            progress,
+        )
+        .await
     }
 
     async fn create_invite(

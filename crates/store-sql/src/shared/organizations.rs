@@ -37,7 +37,7 @@ pub(super) async fn bootstrap(
     request: &Bootstrap,
     now: Timestamp,
 ) -> StoreResult<Bootstrapped> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let organization = &request.organization;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE domain = $1")
         .bind(organization.domain.as_str())
@@ -202,7 +202,7 @@ pub(super) async fn update(
     patch: &OrganizationPatch,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, id).await?;
     let new = Organization {
         name: patch.name.clone().unwrap_or_else(|| old.name.clone()),

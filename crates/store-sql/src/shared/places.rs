@@ -95,7 +95,7 @@ pub(super) async fn create(
     let (Some(name), Some(address)) = (&fields.name, &fields.address) else {
         return Err(StoreError::conflict("name", "and address are required"));
     };
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO places (organization_id, name, search, description, address, latitude, \
          longitude, image, time_zone, created_at, updated_at) \
@@ -146,7 +146,7 @@ pub(super) async fn update(
     fields: &PlaceFields,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id, None).await?;
     let new = Place {
         name: fields.name.clone().unwrap_or_else(|| old.name.clone()),
@@ -228,7 +228,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let place = get(&mut *tx, organization_id, id, None).await?;
     sqlx::query("DELETE FROM favorites WHERE object_type = 'Place' AND object_id = $1")
         .bind(id)
@@ -268,7 +268,7 @@ pub(super) async fn set_favorite(
     favorite: bool,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     get(&mut *tx, organization_id, id, None).await?;
     let statement = if favorite {
         sqlx::query(

@@ -175,7 +175,7 @@ pub(super) async fn create(
     new: &NewRoleAssignment,
     now: Timestamp,
 ) -> StoreResult<RoleAssignment> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let created = create_in(&mut tx, actor, organization_id, new, now).await?;
     tx.commit().await.map_err(db)?;
     Ok(created)
@@ -288,7 +288,7 @@ pub(super) async fn update(
     patch: &RoleAssignmentPatch,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     let role = patch.role.unwrap_or(old.role);
     let notify = patch.notify.unwrap_or(old.notify);
@@ -340,7 +340,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     sqlx::query("DELETE FROM role_assignments WHERE id = $1")
         .bind(id)

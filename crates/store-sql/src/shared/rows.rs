@@ -79,16 +79,37 @@ impl From<UserRow> for User {
     }
 }
 
-/// The role assignments of member `m`'s user in its organization, directly
-/// or through a team, as a SQL condition on the alias `ra`.
-macro_rules! held_by_member {
+/// The role assignments member `m`'s user holds directly, as a SQL
+/// condition on the alias `ra`. Kept apart from `held_through_team!` (an OR
+/// of the two would scan every role assignment).
+macro_rules! held_directly {
     () => {
-        "ra.organization_id = m.organization_id AND ((ra.assignee_type = 'User' AND ra.assignee_id = m.user_id) \
-         OR (ra.assignee_type = 'Team' AND ra.assignee_id IN \
-         (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = m.user_id)))"
+        "ra.organization_id = m.organization_id AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id"
     };
 }
-pub(super) use held_by_member;
+pub(super) use held_directly;
+
+/// The role assignments member `m`'s user holds through a team.
+macro_rules! held_through_team {
+    () => {
+        "ra.organization_id = m.organization_id AND ra.assignee_type = 'Team' AND ra.assignee_id IN \
+         (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = m.user_id)"
+    };
+}
+pub(super) use held_through_team;
+
+/// The rank of a role (3 administrator, 2 manager, 1 basic) over `ra`.
+macro_rules! role_rank {
+    ($held:expr) => {
+        concat!(
+            "COALESCE((SELECT CAST(MAX(CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
+              WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END) AS BIGINT) \
+              FROM role_assignments ra WHERE ",
+            $held,
+            "), 0)"
+        )
+    };
+}
 
 pub(super) const MEMBERS_FROM: &str =
     " FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id";
@@ -104,11 +125,15 @@ macro_rules! member_columns {
             o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
             (SELECT COUNT(*) FROM role_assignments ra WHERE ra.organization_id = m.organization_id \
               AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id AND ra.applies_to_type = 'Group') AS shares_count, \
-            (SELECT CAST(MAX(CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
-              WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END) AS BIGINT) \
-              FROM role_assignments ra WHERE ",
-            held_by_member!(),
-            ") AS role_rank"
+            CASE WHEN ",
+            role_rank!(held_directly!()),
+            " >= ",
+            role_rank!(held_through_team!()),
+            " THEN ",
+            role_rank!(held_directly!()),
+            " ELSE ",
+            role_rank!(held_through_team!()),
+            " END AS role_rank"
         )
     };
 }

@@ -101,7 +101,7 @@ pub(super) async fn create(
     new: &NewSchedule,
     now: Timestamp,
 ) -> StoreResult<ScheduleRecord> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let group: Option<(Option<i64>,)> =
         sqlx::query_as("SELECT place_id FROM groups WHERE id = $1 AND organization_id = $2")
             .bind(new.group_id)
@@ -163,7 +163,7 @@ pub(super) async fn update(
     patch: &SchedulePatch,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     let name = patch.name.clone().unwrap_or_else(|| old.name.clone());
     let enabled = patch.enabled.unwrap_or(old.enabled);
@@ -218,7 +218,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     sqlx::query("DELETE FROM schedules WHERE id = $1")
         .bind(id)

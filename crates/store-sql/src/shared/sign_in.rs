@@ -58,7 +58,7 @@ pub(super) async fn redeem_sign_in(
     token_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Option<SignInCandidate>> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let Some((organization_id, user_id)) =
         redeem(&mut tx, TokenPurpose::SignIn, token_hash, now).await?
     else {
@@ -90,7 +90,7 @@ pub(super) async fn reset_password(
     password_hash: &str,
     now: Timestamp,
 ) -> StoreResult<Option<i64>> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let Some((organization_id, user_id)) =
         redeem(&mut tx, TokenPurpose::PasswordReset, token_hash, now).await?
     else {
@@ -170,7 +170,7 @@ pub(super) async fn record_failure(
     event: Option<(Actor, NewEvent)>,
     now: Timestamp,
 ) -> StoreResult<Option<Timestamp>> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     // One atomic upsert: concurrent failures each count.
     let failures: i32 = sqlx::query_scalar(
         "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \

@@ -67,7 +67,7 @@ pub(super) async fn create(
     name: &str,
     now: Timestamp,
 ) -> StoreResult<Team> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO teams (organization_id, name, search, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
@@ -106,7 +106,7 @@ pub(super) async fn update(
     name: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old = get(&mut *tx, organization_id, id).await?;
     if old.name == name {
         return Ok(());
@@ -144,7 +144,7 @@ pub(super) async fn delete(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let team = get(&mut *tx, organization_id, id).await?;
     sqlx::query(
         "DELETE FROM role_assignments WHERE organization_id = $1 AND ((assignee_type = 'Team' AND assignee_id = $2) \
@@ -235,7 +235,7 @@ pub(super) async fn create_membership(
     user_id: i64,
     now: Timestamp,
 ) -> StoreResult<TeamMembership> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let created =
         create_membership_in(&mut tx, actor, organization_id, team_id, user_id, now).await?;
     tx.commit().await.map_err(db)?;
@@ -310,7 +310,7 @@ pub(super) async fn delete_membership(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let row: TeamMembershipRow = sqlx::query_as(&format!(
         "{TEAM_MEMBERSHIP_SELECT} WHERE tm.organization_id = $1 AND tm.id = $2"
     ))

@@ -95,7 +95,7 @@ pub(super) async fn update_current(
     change: &UserChange,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::begin(pool).await?;
     let old: UserRow = sqlx::query_as(
         "SELECT id, email, name, image, locale, created_at, updated_at FROM users WHERE id = $1",
     )
