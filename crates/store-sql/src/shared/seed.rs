@@ -280,7 +280,7 @@ pub(super) async fn seed(
             let r = mix(plan.seed ^ e.rotate_left(29));
             let member = r % plan.members;
             let lock = plan.door_of_member(member);
-            let denied = r % 20 == 0;
+            let denied = r.is_multiple_of(20);
             let at = now - chrono::Duration::seconds((plan.events - e) as i64 * 2_592_000 / plan.events.max(1) as i64);
             b.push_bind(format!(
                 "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
