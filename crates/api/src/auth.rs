@@ -36,18 +36,67 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-/// Argon2id with the crate's recommended parameters. CPU-heavy: run it off
-/// the async workers.
+/// Argon2 work runs on a few dedicated threads, one per core. Each hash
+/// needs 19 MiB while it runs; on Tokio's blocking pool every new thread
+/// kept its own, so a burst of sign-ins grew the server by gigabytes. A
+/// fixed set of threads bounds that memory and queues the rest.
+struct Argon2Threads {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+static ARGON2_THREADS: std::sync::LazyLock<Argon2Threads> = std::sync::LazyLock::new(|| {
+    let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+    let queue = Arc::new(std::sync::Mutex::new(queue));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for i in 0..threads {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || loop {
+                let job = match queue.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "could not start an Argon2 thread");
+        }
+    }
+    Argon2Threads { jobs }
+});
+
+/// Runs `work` on the Argon2 threads and waits for it without blocking the
+/// async workers.
+async fn on_argon2_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let _ = done.send(work());
+    });
+    ARGON2_THREADS
+        .jobs
+        .send(job)
+        .map_err(|_| ApiError::Internal("no Argon2 thread is running".into()))?;
+    result
+        .await
+        .map_err(|_| ApiError::Internal("an Argon2 job was dropped".into()))
+}
+
+/// Argon2id with the crate's recommended parameters.
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    on_argon2_thread(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
             .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password hashing task failed: {e}")))?
+    .await?
 }
 
 /// A fixed hash to verify against when there is no user, so a sign-in for
@@ -57,7 +106,7 @@ const DECOY_HASH: &str =
 
 /// Constant-time verification (the argon2 crate compares in constant time).
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_argon2_thread(move || {
         let stored = hash.as_deref().unwrap_or(DECOY_HASH);
         let Ok(parsed) = PasswordHash::new(stored) else {
             return false;

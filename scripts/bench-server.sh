@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The whole-server benchmark (issue 8): seed a large organization, start a
+# release server on it with the rate limit off, drive each scenario with 64
+# connections, and measure GET /health of the same server as the ceiling.
+#
+#   scripts/bench-server.sh [sqlite] [postgres]     (default: both)
+#
+# Environment: SECONDS_PER_SCENARIO (10), CONNECTIONS (64),
+# GATEHOUSE_BENCH_POSTGRES (postgres://postgres@127.0.0.1:5432), and the
+# seed's size through SEED_ARGS (default: the issue's 100k members etc.).
+# Results: target/bench/<backend>.jsonl, then scripts/bench-report.py writes
+# the table and docs/benchmarks-latency.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends=("$@")
+[ ${#backends[@]} -eq 0 ] && backends=(sqlite postgres)
+seconds=${SECONDS_PER_SCENARIO:-10}
+connections=${CONNECTIONS:-64}
+postgres=${GATEHOUSE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+export GATEHOUSE_OWNER_PASSWORD='benchmark passphrase'
+
+cargo build --release -p gatehouse -p gatehouse-load
+bin=target/release
+out=target/bench
+mkdir -p "$out"
+
+for backend in "${backends[@]}"; do
+  data=$(mktemp -d)
+  case "$backend" in
+    sqlite) url="sqlite://$data/gatehouse.db" ;;
+    postgres)
+      psql "$postgres/postgres" -qc 'DROP DATABASE IF EXISTS gatehouse_bench' -c 'CREATE DATABASE gatehouse_bench'
+      url="$postgres/gatehouse_bench" ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+  esac
+  echo "== $backend: seeding"
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  "$bin/gatehouse" seed --data-dir "$data" --database-url "$url" ${SEED_ARGS:-}
+  seeded=$(echo "$(date +%s.%N) - $start" | bc)
+
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin/gatehouse" serve --data-dir "$data" --database-url "$url" --listen "127.0.0.1:$port" \
+    --rate-limit-per-second 0 >"$data/server.log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+
+  : >"$out/$backend.jsonl"
+  for scenario in health unlock card search create sign-in; do
+    echo "== $backend: $scenario"
+    "$bin/gatehouse-load" --scenario "$scenario" --url "http://127.0.0.1:$port" \
+      --manifest "$data/bench-manifest.json" --connections "$connections" --seconds "$seconds" \
+      | python3 -c "import json,sys; r=json.load(sys.stdin); r['backend']='$backend'; print(json.dumps(r))" \
+      | tee -a "$out/$backend.jsonl"
+  done
+  rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  echo "{\"backend\": \"$backend\", \"scenario\": \"_server\", \"peak_rss_mb\": $((rss_kb / 1024)), \"seed_seconds\": $seeded}" \
+    | tee -a "$out/$backend.jsonl"
+  kill "$server"; wait "$server" 2>/dev/null || true
+  trap - EXIT
+  rm -rf "$data"
+done
+
+python3 scripts/bench-report.py "$out" docs/benchmarks-latency.png
