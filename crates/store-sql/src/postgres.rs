@@ -11,6 +11,10 @@ type Db = sqlx::Postgres;
 /// How write transactions start (see `shared::begin`).
 const BEGIN: &str = "BEGIN";
 
+/// The member search condition, served by the pg_trgm index (migration 0009); the
+/// pattern and a closing parenthesis follow.
+const MEMBER_SEARCH: &str = " AND (m.search LIKE ";
+
 #[path = "shared/mod.rs"]
 mod shared;
 

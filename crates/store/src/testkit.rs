@@ -63,6 +63,7 @@ macro_rules! conformance_tests {
             invites_add_the_person_and_their_access,
             seed_builds_the_planned_organization,
             concurrent_writers_all_succeed,
+            member_search_by_substring,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -3485,4 +3486,77 @@ pub async fn concurrent_writers_all_succeed(store: &dyn Store) {
         .filter(|m| !m.flags.access_enabled)
         .count();
     assert_eq!(suspended, 24);
+}
+
+/// Member search is a case-insensitive substring match on name, e-mail and
+/// notes, whatever index serves it: short and long texts, wildcards taken
+/// literally, and renamed or removed members.
+pub async fn member_search_by_substring(store: &dyn Store) {
+    let a = organization(store, "searchco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let mut ids = Vec::new();
+    for (email, name) in [
+        ("ada@x.io", "Ada Ünal"),
+        ("bob@x.io", "Bob 100%_Club"),
+        ("carla@y.io", "Carla Ünalan"),
+    ] {
+        let member = store
+            .create_member(
+                &a.actor(),
+                org,
+                &NewMember {
+                    name: Some(name.into()),
+                    ..new_member(email, Subscription::Organizations)
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
+        ids.push(member.id);
+    }
+    let found = |text: &'static str| async move {
+        let page = store
+            .list_members(
+                org,
+                &MemberQuery {
+                    query: Some(text.into()),
+                    page: Page::new(50, 0),
+                    ..MemberQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut names: Vec<String> = page.items.into_iter().map(|m| m.name).collect();
+        names.sort();
+        (page.total, names)
+    };
+    assert_eq!(found("ÜNAL").await.0, 2, "case-insensitive, beyond ASCII");
+    assert_eq!(found("ünala").await.1, ["Carla Ünalan"]);
+    assert_eq!(found("@y.io").await.1, ["Carla Ünalan"], "e-mails too");
+    assert_eq!(found("a").await.0, 3, "a single character");
+    assert_eq!(
+        found("%_").await.1,
+        ["Bob 100%_Club"],
+        "wildcards are literal"
+    );
+    assert_eq!(found("zzz").await.0, 0);
+    let rename = MemberPatch {
+        name: Some("Ada Lovelace".into()),
+        ..MemberPatch::default()
+    };
+    store
+        .update_member(&a.actor(), org, ids[0], &rename, t0())
+        .await
+        .unwrap();
+    assert_eq!(found("lovelace").await.0, 1, "a rename is searchable");
+    assert_eq!(
+        found("ünal").await.1,
+        ["Carla Ünalan"],
+        "and the old name is gone"
+    );
+    store
+        .delete_member(&a.actor(), org, ids[2], t0())
+        .await
+        .unwrap();
+    assert_eq!(found("ünal").await.0, 0, "a removed member is not found");
 }

@@ -36,9 +36,15 @@ fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Mem
         sql.push(" AND u.email = ").push_bind(email.to_lowercase());
     }
     if let Some(text) = &query.query {
-        sql.push(" AND m.search LIKE ")
-            .push_bind(like_pattern(text))
-            .push(" ESCAPE '\\'");
+        sql.push(super::super::MEMBER_SEARCH)
+            .push_bind(like_pattern(text));
+        // An ESCAPE clause keeps SQLite's trigram index out: name it only
+        // when the text holds a character that needs escaping.
+        if text.contains(['%', '_', '\\']) {
+            sql.push(" ESCAPE '\\')");
+        } else {
+            sql.push(")");
+        }
     }
     if let Some(place_id) = query.place_id {
         sql.push(concat!(
