@@ -307,5 +307,7 @@ pub(super) async fn seed(
         },
     )
     .await?;
+    // Fresh statistics, so the planners use the indexes on the new data.
+    sqlx::query("ANALYZE").execute(pool).await.map_err(db)?;
     Ok(locks)
 }
