@@ -116,7 +116,7 @@ pub struct SchedulePatch {
 }
 
 /// Who asks to open a door, for loading the facts of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccessSubject {
     /// A member of the organization, by user id: their roles decide.
     User(i64),

@@ -28,7 +28,10 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // Every commit reaches the disk before it is answered, as on
+            // PostgreSQL: an access decision's event survives a power cut.
+            // Batched decisions (`shared::recorder`) keep that affordable.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .optimize_on_close(true, 400);

@@ -69,3 +69,30 @@ mod postgres {
 
     gatehouse_store::conformance_tests!(fresh());
 }
+
+/// Two stores on one database, as two gatehouse nodes (see the story).
+mod two_nodes {
+    use super::*;
+
+    async fn run(database: TestDatabase, backend: &'static str) {
+        let a = open(database, backend).await;
+        let url = a.database.as_ref().map(|d| d.url.clone()).unwrap();
+        let b = gatehouse_store_sql::open(&url)
+            .await
+            .expect("open the second node");
+        assert_eq!(b.backend(), backend);
+        gatehouse_store::testkit::two_nodes_see_each_others_changes(&*a, &*b).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(TestDatabase::sqlite(), "sqlite").await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(database) = TestDatabase::postgres().await {
+            run(database, "postgres").await;
+        }
+    }
+}

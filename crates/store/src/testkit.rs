@@ -3560,3 +3560,157 @@ pub async fn member_search_by_substring(store: &dyn Store) {
         .unwrap();
     assert_eq!(found("ünal").await.0, 0, "a removed member is not found");
 }
+
+/// Two stores on one database, as two gatehouse nodes: whatever one has
+/// cached, a change committed through the other is seen by its very next
+/// read; recording use (sign-ins, unlocks) leaves the caches alone.
+pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
+    use gatehouse_domain::access::{decide, Credential, Decision, Denial};
+    use gatehouse_domain::{AccessRecord, AccessSubject};
+    let owner = organization(a, "twonodes", Subscription::Organizations).await;
+    let org = owner.organization.id;
+    let hq = a
+        .create_place(&owner.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(a, &owner, hq.id, "Door").await;
+    let group = group_in(a, &owner, "Staff", Some(hq.id)).await;
+    a.create_group_lock(&owner.actor(), org, group.id, door.id, t0())
+        .await
+        .unwrap();
+    let m = a
+        .create_member(
+            &owner.actor(),
+            org,
+            &new_member("emp@x.io", Subscription::Organizations),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let assignment = a
+        .create_role_assignment(
+            &owner.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), m.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let login = a
+        .create_login(
+            &owner.actor(),
+            &new_login(m.user_id, org, LoginType::Device, b"emp-device"),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let app = Credential::App {
+        location: None,
+        proximity_proof: false,
+        primary_device: false,
+    };
+    let subject = AccessSubject::User(m.user_id);
+    // Both nodes load (and keep) the principal and the facts.
+    for node in [a, b] {
+        for _ in 0..2 {
+            let principal = node.authenticate(b"emp-device", t0()).await.unwrap();
+            assert_eq!(principal.unwrap().member.id, m.id);
+            let facts = node.access_facts(org, door.id, subject).await.unwrap();
+            assert!(decide(&facts, &app, t0()).is_granted());
+        }
+    }
+    // Use recorded on one node is not a change the other must reload for,
+    // but it is visible to plain reads at once.
+    a.record_access(
+        org,
+        &AccessRecord {
+            lock_id: door.id,
+            user_id: Some(m.user_id),
+            actor_name: Some("emp".into()),
+            actor_email: Some("emp@x.io".into()),
+            authenticated_by: ("Login", login.id),
+            success: true,
+            error_code: None,
+            message: None,
+            group_id: Some(group.id),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        b.member(org, m.id).await.unwrap().last_accessed_at,
+        Some(t0())
+    );
+
+    // Suspended through A: B refuses on its next decision.
+    let suspend = MemberPatch {
+        flags: FlagsPatch {
+            access_enabled: Some(false),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    a.update_member(&owner.actor(), org, m.id, &suspend, t0())
+        .await
+        .unwrap();
+    let facts = b.access_facts(org, door.id, subject).await.unwrap();
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Denied(Denial::AccessDisabled)
+    );
+    let principal = b.authenticate(b"emp-device", t0()).await.unwrap().unwrap();
+    assert!(
+        !principal.member.flags.access_enabled,
+        "the caller is reloaded too"
+    );
+
+    // Restored through B, the grant revoked through B: A sees both.
+    let restore = MemberPatch {
+        flags: FlagsPatch {
+            access_enabled: Some(true),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    b.update_member(&owner.actor(), org, m.id, &restore, t0())
+        .await
+        .unwrap();
+    let facts = a.access_facts(org, door.id, subject).await.unwrap();
+    assert!(decide(&facts, &app, t0()).is_granted());
+    b.delete_role_assignment(&owner.actor(), org, assignment.id, t0())
+        .await
+        .unwrap();
+    let facts = a.access_facts(org, door.id, subject).await.unwrap();
+    assert_eq!(
+        decide(&facts, &app, t0()),
+        Decision::Denied(Denial::NoAccess)
+    );
+
+    // A lockdown through A stops B's next decision.
+    a.create_role_assignment(
+        &owner.actor(),
+        org,
+        &grant(Role::GroupBasic, group.scope(), m.user_id),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert!(decide(
+        &b.access_facts(org, door.id, subject).await.unwrap(),
+        &app,
+        t0()
+    )
+    .is_granted());
+    a.set_lock_lockdown(&owner.actor(), org, door.id, true, t0())
+        .await
+        .unwrap();
+    let facts = b.access_facts(org, door.id, subject).await.unwrap();
+    assert!(!decide(&facts, &app, t0()).is_granted());
+
+    // Signed out through B: A no longer knows the secret.
+    b.delete_login(&owner.actor(), org, m.user_id, login.id, t0())
+        .await
+        .unwrap();
+    assert!(a.authenticate(b"emp-device", t0()).await.unwrap().is_none());
+}

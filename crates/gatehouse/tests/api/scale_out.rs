@@ -158,6 +158,8 @@ async fn a_change_on_one_node_is_enforced_by_the_other_within_a_second() {
     .await;
     assert_eq!(status, 204);
     unlock_becomes(&b, door, &employee, "200", second).await;
+    // A has the employee's access in its caches too before B revokes it.
+    unlock_becomes(&a, door, &employee, "200", second).await;
 
     // The grant revoked on B: A refuses within a second.
     let (status, body) = call(

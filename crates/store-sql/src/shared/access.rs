@@ -13,6 +13,7 @@ use gatehouse_store::{StoreError, StoreResult};
 use serde_json::json;
 use sqlx::Pool;
 
+use super::cache::{self, Memo};
 use super::{db, events, Db};
 
 type LockRow = (
@@ -38,7 +39,27 @@ const WEEK: [Weekday; 7] = [
     Weekday::Sun,
 ];
 
+/// The facts of a decision, from the cache when the database has not
+/// changed since they were loaded (they hold no time: the decision judges
+/// validity windows and schedules at its own `now`).
 pub(super) async fn facts(
+    pool: &Pool<Db>,
+    cache: &Memo<(i64, i64, AccessSubject), AccessFacts>,
+    organization_id: i64,
+    lock_id: i64,
+    subject: AccessSubject,
+) -> StoreResult<AccessFacts> {
+    let generation = cache::generation(pool).await?;
+    let key = (organization_id, lock_id, subject);
+    if let Some(facts) = cache.get(generation, &key) {
+        return Ok(facts);
+    }
+    let facts = load_facts(pool, organization_id, lock_id, subject).await?;
+    cache.put(generation, key, facts.clone());
+    Ok(facts)
+}
+
+async fn load_facts(
     pool: &Pool<Db>,
     organization_id: i64,
     lock_id: i64,
@@ -254,20 +275,20 @@ async fn group_facts(pool: &Pool<Db>, ids: &[i64]) -> StoreResult<HashMap<i64, G
     Ok(groups)
 }
 
+/// Writes one decision's event (and the member's last access) inside `tx`;
+/// the recorder commits decisions in batches.
 pub(super) async fn record(
-    pool: &Pool<Db>,
+    tx: &mut sqlx::Transaction<'_, Db>,
     organization_id: i64,
     record: &AccessRecord,
     now: Timestamp,
-) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
+) -> Result<(), sqlx::Error> {
     let lock: Option<(String, i64)> =
         sqlx::query_as("SELECT name, place_id FROM locks WHERE id = $1 AND organization_id = $2")
             .bind(record.lock_id)
             .bind(organization_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+            .fetch_optional(&mut **tx)
+            .await?;
     let (name, place_id) = lock.unwrap_or_else(|| (format!("#{}", record.lock_id), 0));
     let actor = match (record.user_id, &record.actor_name) {
         (Some(user_id), Some(name)) => gatehouse_domain::Actor::User {
@@ -291,24 +312,22 @@ pub(super) async fn record(
     event.message = record.message.map(str::to_owned);
     event.place_id = (place_id != 0).then_some(place_id);
     events::record_authenticated(
-        &mut tx,
+        tx,
         &actor,
         event,
         record.authenticated_by,
         record.actor_name.as_deref(),
         now,
     )
-    .await
-    .map_err(db)?;
+    .await?;
     if let (true, Some(user_id)) = (record.success, record.user_id) {
         sqlx::query("UPDATE members SET last_accessed_at = $1, last_accessed_lock_id = $2 WHERE organization_id = $3 AND user_id = $4")
             .bind(now)
             .bind(record.lock_id)
             .bind(organization_id)
             .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .execute(&mut **tx)
+            .await?;
     }
-    tx.commit().await.map_err(db)
+    Ok(())
 }

@@ -10,6 +10,7 @@ use gatehouse_store::{
 use serde_json::json;
 use sqlx::{Pool, QueryBuilder, Transaction};
 
+use super::cache::{self, Memo};
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 const CARD_SELECT: &str =
@@ -609,14 +610,24 @@ pub(super) async fn create_reader(
 
 pub(super) async fn authenticate_reader(
     pool: &Pool<Db>,
+    cache: &Memo<Vec<u8>, Reader>,
     secret_hash: &[u8],
 ) -> StoreResult<Option<Reader>> {
+    let generation = cache::generation(pool).await?;
+    let key = secret_hash.to_vec();
+    if let Some(reader) = cache.get(generation, &key) {
+        return Ok(Some(reader));
+    }
     let row: Option<ReaderRow> = sqlx::query_as(&format!("{READER_SELECT} WHERE secret_hash = $1"))
         .bind(secret_hash)
         .fetch_optional(pool)
         .await
         .map_err(db)?;
-    Ok(row.map(reader))
+    let found = row.map(reader);
+    if let Some(reader) = &found {
+        cache.put(generation, key, reader.clone());
+    }
+    Ok(found)
 }
 
 pub(super) async fn presented_card(

@@ -5,6 +5,7 @@ use gatehouse_store::{Page, Paged, StoreError, StoreResult};
 use serde_json::json;
 use sqlx::{Pool, QueryBuilder};
 
+use super::cache::{self, Memo};
 use super::rows::{LoginRow, MemberRow, LOGIN_SELECT, MEMBER_SELECT};
 use super::{db, events, fetch_page, organizations, push_id_filter, Db};
 
@@ -96,11 +97,48 @@ pub(super) async fn create(
     Ok(login)
 }
 
+/// The principal a login secret belongs to, from the cache when the
+/// database has not changed since it was loaded. Expiry is judged at `now`
+/// on every request; use is recorded at most once per touch interval.
 pub(super) async fn authenticate(
     pool: &Pool<Db>,
+    cache: &Memo<Vec<u8>, Principal>,
     secret_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Option<Principal>> {
+    let generation = cache::generation(pool).await?;
+    let key = secret_hash.to_vec();
+    let (mut principal, mut fresh) = match cache.get(generation, &key) {
+        Some(principal) => (principal, false),
+        None => match load_principal(pool, secret_hash).await? {
+            Some(principal) => (principal, true),
+            None => return Ok(None),
+        },
+    };
+    let login = &mut principal.login;
+    if login.is_expired(principal.organization.device_logins_expire_after, now) {
+        return Ok(None);
+    }
+    let stale = login
+        .last_used_at
+        .is_none_or(|last| (now - last).num_seconds() >= TOUCH_INTERVAL_SECONDS);
+    if stale {
+        sqlx::query("UPDATE logins SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(login.id)
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        login.last_used_at = Some(now);
+        fresh = true;
+    }
+    if fresh {
+        cache.put(generation, key, principal.clone());
+    }
+    Ok(Some(principal))
+}
+
+async fn load_principal(pool: &Pool<Db>, secret_hash: &[u8]) -> StoreResult<Option<Principal>> {
     let row: Option<LoginRow> = sqlx::query_as(&format!("{LOGIN_SELECT} WHERE l.secret_hash = $1"))
         .bind(secret_hash)
         .fetch_optional(pool)
@@ -109,11 +147,8 @@ pub(super) async fn authenticate(
     let Some(row) = row else {
         return Ok(None);
     };
-    let mut login: Login = row.try_into()?;
+    let login: Login = row.try_into()?;
     let organization = organizations::get(pool, login.organization_id).await?;
-    if login.is_expired(organization.device_logins_expire_after, now) {
-        return Ok(None);
-    }
     let member: Option<MemberRow> = sqlx::query_as(&format!(
         "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"
     ))
@@ -126,18 +161,6 @@ pub(super) async fn authenticate(
     let Some(member) = member else {
         return Ok(None);
     };
-    let stale = login
-        .last_used_at
-        .is_none_or(|last| (now - last).num_seconds() >= TOUCH_INTERVAL_SECONDS);
-    if stale {
-        sqlx::query("UPDATE logins SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(login.id)
-            .execute(pool)
-            .await
-            .map_err(db)?;
-        login.last_used_at = Some(now);
-    }
     let authority = super::members::authority(pool, login.organization_id, login.user_id).await?;
     Ok(Some(Principal {
         login,

@@ -33,6 +33,7 @@ use sqlx::{Pool, QueryBuilder};
 use super::Db;
 
 mod access;
+mod cache;
 mod credentials;
 mod events;
 mod exports;
@@ -43,6 +44,7 @@ mod logins;
 mod members;
 mod organizations;
 mod places;
+mod recorder;
 mod role_assignments;
 mod rows;
 mod schedules;
@@ -55,11 +57,29 @@ mod visibility;
 pub struct SqlStore {
     pool: Pool<Db>,
     backend: &'static str,
+    principals: cache::Memo<Vec<u8>, Principal>,
+    readers: cache::Memo<Vec<u8>, Reader>,
+    facts: cache::Memo<(i64, i64, AccessSubject), AccessFacts>,
+    recorder: recorder::Recorder,
 }
 
+/// How many entries each cache keeps (see `cache`): sized so that the
+/// caches of a 100,000-member organization stay within tens of megabytes.
+const CACHED_PRINCIPALS: usize = 50_000;
+const CACHED_READERS: usize = 10_000;
+const CACHED_FACTS: usize = 100_000;
+
 impl SqlStore {
+    /// Needs a Tokio runtime: it starts the access event writer.
     pub(super) fn new(pool: Pool<Db>, backend: &'static str) -> Self {
-        SqlStore { pool, backend }
+        SqlStore {
+            recorder: recorder::Recorder::start(pool.clone()),
+            pool,
+            backend,
+            principals: cache::Memo::new(CACHED_PRINCIPALS),
+            readers: cache::Memo::new(CACHED_READERS),
+            facts: cache::Memo::new(CACHED_FACTS),
+        }
     }
 
     /// Closes the pool, waiting for connections in use.
@@ -225,7 +245,7 @@ impl Store for SqlStore {
         secret_hash: &[u8],
         now: Timestamp,
     ) -> StoreResult<Option<Principal>> {
-        logins::authenticate(&self.pool, secret_hash, now).await
+        logins::authenticate(&self.pool, &self.principals, secret_hash, now).await
     }
 
     async fn login(&self, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login> {
@@ -928,7 +948,7 @@ impl Store for SqlStore {
     }
 
     async fn authenticate_reader(&self, secret_hash: &[u8]) -> StoreResult<Option<Reader>> {
-        credentials::authenticate_reader(&self.pool, secret_hash).await
+        credentials::authenticate_reader(&self.pool, &self.readers, secret_hash).await
     }
 
     async fn presented_card(
@@ -1076,7 +1096,7 @@ impl Store for SqlStore {
         lock_id: i64,
         subject: AccessSubject,
     ) -> StoreResult<AccessFacts> {
-        access::facts(&self.pool, organization_id, lock_id, subject).await
+        access::facts(&self.pool, &self.facts, organization_id, lock_id, subject).await
     }
 
     async fn record_access(
@@ -1085,7 +1105,7 @@ impl Store for SqlStore {
         record: &AccessRecord,
         now: Timestamp,
     ) -> StoreResult<()> {
-        access::record(&self.pool, organization_id, record, now).await
+        self.recorder.record(organization_id, record, now).await
     }
 
     async fn create_event_set(

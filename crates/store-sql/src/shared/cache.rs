@@ -1,0 +1,120 @@
+//! What a node remembers between requests: verified credentials and the
+//! facts of access decisions, so that an unlock costs one small read and a
+//! share of a batched write instead of a dozen queries.
+//!
+//! Staying correct across nodes: the database keeps a change generation
+//! (migration 0010) that every committed change to cached tables moves
+//! forward in its own transaction. A lookup first reads the current
+//! generation; an entry is only ever served at the generation it was loaded
+//! at, and it was loaded after that generation was read, so it is at least
+//! as fresh as the database was when the request arrived. A change through
+//! this node or any other is enforced by the very next request.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use gatehouse_store::StoreResult;
+use sqlx::Pool;
+
+use super::{db, Db};
+
+/// The database's change generation now.
+pub(super) async fn generation(pool: &Pool<Db>) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT value FROM change_generation WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .map_err(db)
+}
+
+/// Entries of one kind, all loaded at the same generation.
+pub(super) struct Memo<K, V> {
+    state: Mutex<State<K, V>>,
+    capacity: usize,
+}
+
+struct State<K, V> {
+    generation: i64,
+    entries: HashMap<K, V>,
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    /// At most `capacity` entries: when full, it starts over (a refill
+    /// costs what the cache saves once; bounding memory matters more).
+    pub(super) fn new(capacity: usize) -> Self {
+        Memo {
+            state: Mutex::new(State {
+                generation: i64::MIN,
+                entries: HashMap::new(),
+            }),
+            capacity,
+        }
+    }
+
+    /// The entry for `key`, if one was loaded at `generation`, the current one.
+    pub(super) fn get(&self, generation: i64, key: &K) -> Option<V> {
+        let state = self.at(generation);
+        if state.generation != generation {
+            return None;
+        }
+        state.entries.get(key).cloned()
+    }
+
+    /// Keeps `value`, loaded after `generation` was read. A request that
+    /// read an older generation than another's is ignored: its value may
+    /// predate a change the cache has already moved past.
+    pub(super) fn put(&self, generation: i64, key: K, value: V) {
+        let mut state = self.at(generation);
+        if state.generation != generation {
+            return;
+        }
+        if state.entries.len() >= self.capacity {
+            state.entries.clear();
+        }
+        state.entries.insert(key, value);
+    }
+
+    /// The state, emptied first when `generation` is newer than its own.
+    fn at(&self, generation: i64) -> MutexGuard<'_, State<K, V>> {
+        // A panic elsewhere cannot leave a map half-written in a way that
+        // matters here: entries are whole values or absent.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if generation > state.generation {
+            state.entries.clear();
+            state.generation = generation;
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memo;
+
+    #[test]
+    fn serves_entries_only_at_the_generation_they_were_loaded_at() {
+        let memo = Memo::new(10);
+        memo.put(1, "a", 1);
+        assert_eq!(memo.get(1, &"a"), Some(1));
+        assert_eq!(memo.get(2, &"a"), None, "a newer generation empties it");
+        memo.put(1, "a", 1);
+        assert_eq!(
+            memo.get(2, &"a"),
+            None,
+            "a value read before the change is not kept"
+        );
+        assert_eq!(memo.get(1, &"a"), None, "an older reader is not served");
+        memo.put(2, "a", 2);
+        assert_eq!(memo.get(2, &"a"), Some(2));
+    }
+
+    #[test]
+    fn starts_over_when_full() {
+        let memo = Memo::new(2);
+        memo.put(1, 1, "one");
+        memo.put(1, 2, "two");
+        memo.put(1, 3, "three");
+        assert_eq!(memo.get(1, &3), Some("three"));
+        assert_eq!(memo.get(1, &1), None);
+    }
+}
