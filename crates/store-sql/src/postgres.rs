@@ -30,6 +30,9 @@ impl PgStore {
         create_database_if_missing(&options).await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // No ping before every query: it costs a round trip each time, and
+            // a broken connection shows itself on use and is then replaced.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(shared::db)?;

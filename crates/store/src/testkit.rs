@@ -3644,14 +3644,14 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
     );
 
     // Suspended through A: B refuses on its next decision.
-    let suspend = MemberPatch {
+    let access = |enabled: bool| MemberPatch {
         flags: FlagsPatch {
-            access_enabled: Some(false),
+            access_enabled: Some(enabled),
             ..Default::default()
         },
         ..Default::default()
     };
-    a.update_member(&owner.actor(), org, m.id, &suspend, t0())
+    a.update_member(&owner.actor(), org, m.id, &access(false), t0())
         .await
         .unwrap();
     let facts = b.access_facts(org, door.id, subject).await.unwrap();
@@ -3666,14 +3666,7 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
     );
 
     // Restored through B, the grant revoked through B: A sees both.
-    let restore = MemberPatch {
-        flags: FlagsPatch {
-            access_enabled: Some(true),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    b.update_member(&owner.actor(), org, m.id, &restore, t0())
+    b.update_member(&owner.actor(), org, m.id, &access(true), t0())
         .await
         .unwrap();
     let facts = a.access_facts(org, door.id, subject).await.unwrap();

@@ -7,13 +7,14 @@ use gatehouse_domain::access::{
     AccessFacts, GrantFacts, GroupFacts, LockFacts, MemberFacts, Schedule, WeeklyWindow,
 };
 use gatehouse_domain::{
-    AccessRecord, AccessSubject, GroupRestrictions, MemberFlags, NewEvent, Role, Timestamp,
+    AccessRecord, AccessSubject, Authority, GroupRestrictions, MemberFlags, NewEvent, Role, Scope,
+    Timestamp,
 };
-use gatehouse_store::{StoreError, StoreResult};
+use gatehouse_store::StoreResult;
 use serde_json::json;
 use sqlx::Pool;
 
-use super::cache::{self, Memo};
+use super::cache::Caches;
 use super::{db, events, Db};
 
 type LockRow = (
@@ -39,32 +40,149 @@ const WEEK: [Weekday; 7] = [
     Weekday::Sun,
 ];
 
-/// The facts of a decision, from the cache when the database has not
-/// changed since they were loaded (they hold no time: the decision judges
-/// validity windows and schedules at its own `now`).
-pub(super) async fn facts(
-    pool: &Pool<Db>,
-    cache: &Memo<(i64, i64, AccessSubject), AccessFacts>,
-    organization_id: i64,
-    lock_id: i64,
-    subject: AccessSubject,
-) -> StoreResult<AccessFacts> {
-    let generation = cache::generation(pool).await?;
-    let key = (organization_id, lock_id, subject);
-    if let Some(facts) = cache.get(generation, &key) {
-        return Ok(facts);
-    }
-    let facts = load_facts(pool, organization_id, lock_id, subject).await?;
-    cache.put(generation, key, facts.clone());
-    Ok(facts)
+/// A door as decisions see it, with the groups that hold it: the same for
+/// every member, so one load serves everyone who comes to it.
+#[derive(Clone)]
+pub(super) struct Door {
+    lock: LockFacts,
+    groups: HashMap<i64, GroupFacts>,
 }
 
-async fn load_facts(
+/// What a user may do in an organization: their flags (when a member) and
+/// their roles.
+#[derive(Clone)]
+pub(super) struct Person {
+    pub(super) flags: Option<MemberFlags>,
+    pub(super) authority: Authority,
+}
+
+/// The facts of a decision, assembled from the cached door and the cached
+/// person; both hold no time (the decision judges validity windows and
+/// schedules at its own `now`).
+pub(super) async fn facts(
     pool: &Pool<Db>,
+    caches: &Caches,
     organization_id: i64,
     lock_id: i64,
     subject: AccessSubject,
 ) -> StoreResult<AccessFacts> {
+    let generation = caches.generation.current().await?;
+    let Some(door) = door(pool, caches, generation, organization_id, lock_id).await? else {
+        return Ok(AccessFacts {
+            lock: None,
+            member: None,
+            grants: Vec::new(),
+        });
+    };
+    let (user_id, link_group) = match subject {
+        AccessSubject::User(user_id) => (Some(user_id), None),
+        AccessSubject::Link { group_id, user_id } => (user_id, Some(group_id)),
+    };
+    let person = match user_id {
+        Some(user_id) => Some(person(pool, caches, generation, organization_id, user_id).await?),
+        None => None,
+    };
+    let grants = match (link_group, &person) {
+        // A link opens its own group's doors, and only those.
+        (Some(group_id), _) => door
+            .groups
+            .get(&group_id)
+            .map(|group| GrantFacts {
+                role: Role::GroupBasic,
+                valid_from: None,
+                valid_until: None,
+                group: Some(group.clone()),
+            })
+            .into_iter()
+            .collect(),
+        (None, Some(person)) => ways_in(&door, &person.authority),
+        (None, None) => Vec::new(),
+    };
+    let member = user_id.zip(person.and_then(|p| p.flags));
+    Ok(AccessFacts {
+        lock: Some(door.lock),
+        member: member.map(|(user_id, flags)| MemberFacts { user_id, flags }),
+        grants,
+    })
+}
+
+/// Every role that reaches the door: on a group holding it, on its place,
+/// on the organization; the owner reaches every door.
+fn ways_in(door: &Door, authority: &Authority) -> Vec<GrantFacts> {
+    let mut ways: Vec<GrantFacts> = authority
+        .grants
+        .iter()
+        .filter_map(|grant| {
+            let group = match grant.scope {
+                Scope::Group { id, .. } => Some(door.groups.get(&id)?.clone()),
+                Scope::Place(place_id) if place_id == door.lock.place_id => None,
+                Scope::Organization => None,
+                Scope::Place(_) | Scope::Team(_) => return None,
+            };
+            Some(GrantFacts {
+                role: grant.role,
+                valid_from: grant.valid_from,
+                valid_until: grant.valid_until,
+                group,
+            })
+        })
+        .collect();
+    if authority.is_owner {
+        ways.push(GrantFacts {
+            role: Role::OrganizationOwner,
+            valid_from: None,
+            valid_until: None,
+            group: None,
+        });
+    }
+    ways
+}
+
+/// A user's flags and roles in an organization, cached at `generation`.
+pub(super) async fn person(
+    pool: &Pool<Db>,
+    caches: &Caches,
+    generation: i64,
+    organization_id: i64,
+    user_id: i64,
+) -> StoreResult<Person> {
+    let key = (organization_id, user_id);
+    if let Some(person) = caches.people.get(generation, &key) {
+        return Ok(person);
+    }
+    let organization =
+        super::organizations::cached(pool, caches, generation, organization_id).await?;
+    let flags = member_flags(pool, organization_id, user_id).await?;
+    let authority = Authority {
+        is_owner: organization.owner_user_id == Some(user_id),
+        grants: super::members::grants(pool, organization_id, user_id).await?,
+    };
+    let person = Person { flags, authority };
+    caches.people.put(generation, key, person.clone());
+    Ok(person)
+}
+
+async fn door(
+    pool: &Pool<Db>,
+    caches: &Caches,
+    generation: i64,
+    organization_id: i64,
+    lock_id: i64,
+) -> StoreResult<Option<Door>> {
+    let key = (organization_id, lock_id);
+    if let Some(door) = caches.doors.get(generation, &key) {
+        return Ok(door);
+    }
+    let door = load_door(pool, organization_id, lock_id).await?;
+    caches.doors.put(generation, key, door.clone());
+    Ok(door)
+}
+
+async fn load_door(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    lock_id: i64,
+) -> StoreResult<Option<Door>> {
     let lock: Option<LockRow> = sqlx::query_as(
         "SELECT l.id, l.place_id, l.locked_down, p.locked_down, l.latitude, l.longitude, l.geofence_restriction_enabled, \
          l.geofence_restriction_radius, l.reader_restriction_enabled, COALESCE(p.time_zone, o.time_zone) \
@@ -89,11 +207,7 @@ async fn load_facts(
         zone,
     )) = lock
     else {
-        return Ok(AccessFacts {
-            lock: None,
-            member: None,
-            grants: Vec::new(),
-        });
+        return Ok(None);
     };
     let lock = LockFacts {
         id,
@@ -107,76 +221,21 @@ async fn load_facts(
         reader_restriction_enabled: reader,
         time_zone: zone.parse().unwrap_or(chrono_tz::UTC),
     };
-    let user_id = match subject {
-        AccessSubject::User(user_id) => Some(user_id),
-        AccessSubject::Link { user_id, .. } => user_id,
-    };
-    let member = match user_id {
-        Some(user_id) => member_facts(pool, organization_id, user_id).await?,
-        None => None,
-    };
-    // (role, group, valid_from, valid_until) of every way to this door.
-    type Way = (String, Option<i64>, Option<Timestamp>, Option<Timestamp>);
-    let raw: Vec<Way> = match subject {
-        AccessSubject::User(user_id) => sqlx::query_as(&format!(
-            "SELECT ra.role_id, CASE WHEN ra.applies_to_type = 'Group' THEN ra.applies_to_id END, ra.valid_from, ra.valid_until \
-             FROM {} WHERE (ra.applies_to_type = 'Group' AND ra.applies_to_id IN (SELECT gl.group_id FROM group_locks gl WHERE gl.lock_id = $3)) \
-             OR (ra.applies_to_type = 'Place' AND ra.applies_to_id = $4) OR ra.applies_to_type = 'Organization'",
-            super::HELD_BY_USER
-        ))
-        .bind(organization_id)
-        .bind(user_id)
-        .bind(lock_id)
-        .bind(place_id)
-        .fetch_all(pool)
-        .await
-        .map_err(db)?,
-        AccessSubject::Link { group_id, .. } => {
-            let holds: Option<(i64,)> = sqlx::query_as("SELECT id FROM group_locks WHERE group_id = $1 AND lock_id = $2")
-                .bind(group_id)
-                .bind(lock_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(db)?;
-            holds.map(|_| (Role::GroupBasic.id().to_owned(), Some(group_id), None, None)).into_iter().collect()
-        }
-    };
-    let mut raw = raw;
-    if let AccessSubject::User(user_id) = subject {
-        // The owner holds no assignment, yet may open every door.
-        let owner: Option<i64> =
-            sqlx::query_scalar("SELECT owner_user_id FROM organizations WHERE id = $1")
-                .bind(organization_id)
-                .fetch_one(pool)
-                .await
-                .map_err(db)?;
-        if owner == Some(user_id) {
-            raw.push((Role::OrganizationOwner.id().to_owned(), None, None, None));
-        }
-    }
-    let group_ids: Vec<i64> = raw.iter().filter_map(|(_, group, _, _)| *group).collect();
+    let group_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT group_id FROM group_locks WHERE lock_id = $1")
+            .bind(lock_id)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
     let groups = group_facts(pool, &group_ids).await?;
-    let mut grants = Vec::with_capacity(raw.len());
-    for (role, group, valid_from, valid_until) in raw {
-        grants.push(GrantFacts {
-            role: role.parse::<Role>().map_err(StoreError::Backend)?,
-            valid_from,
-            valid_until,
-            group: group.and_then(|id| groups.get(&id).cloned()),
-        });
-    }
-    Ok(AccessFacts {
-        lock: Some(lock),
-        member,
-        grants,
-    })
+    Ok(Some(Door { lock, groups }))
 }
 
-async fn member_facts(
+async fn member_flags(
     pool: &Pool<Db>,
     organization_id: i64,
     user_id: i64,
-) -> StoreResult<Option<MemberFacts>> {
+) -> StoreResult<Option<MemberFlags>> {
     let row: Option<(bool, bool, bool, bool, bool, bool)> = sqlx::query_as(
         "SELECT access_enabled, password_flow_enabled, link_enabled, app_enabled, card_enabled, cards_without_activation_enabled \
          FROM members WHERE organization_id = $1 AND user_id = $2",
@@ -187,16 +246,13 @@ async fn member_facts(
     .await
     .map_err(db)?;
     Ok(
-        row.map(|(access, password, link, app, card, without)| MemberFacts {
-            user_id,
-            flags: MemberFlags {
-                access_enabled: access,
-                password_flow_enabled: password,
-                link_enabled: link,
-                app_enabled: app,
-                card_enabled: card,
-                cards_without_activation_enabled: without,
-            },
+        row.map(|(access, password, link, app, card, without)| MemberFlags {
+            access_enabled: access,
+            password_flow_enabled: password,
+            link_enabled: link,
+            app_enabled: app,
+            card_enabled: card,
+            cards_without_activation_enabled: without,
         }),
     )
 }

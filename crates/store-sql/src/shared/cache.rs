@@ -12,19 +12,96 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
-use gatehouse_store::StoreResult;
+use gatehouse_domain::{Organization, Principal, Reader};
+use gatehouse_store::{StoreError, StoreResult};
 use sqlx::Pool;
+use tokio::sync::{watch, Notify};
 
+use super::access::{Door, Person};
 use super::{db, Db};
 
-/// The database's change generation now.
-pub(super) async fn generation(pool: &Pool<Db>) -> StoreResult<i64> {
-    sqlx::query_scalar("SELECT value FROM change_generation WHERE id = 1")
-        .fetch_one(pool)
-        .await
-        .map_err(db)
+/// Everything a node caches; see each loader for what an entry holds.
+pub(super) struct Caches {
+    pub(super) generation: Generation,
+    pub(super) principals: Memo<Vec<u8>, Principal>,
+    pub(super) readers: Memo<Vec<u8>, Reader>,
+    pub(super) organizations: Memo<i64, Organization>,
+    pub(super) doors: Memo<(i64, i64), Option<Door>>,
+    pub(super) people: Memo<(i64, i64), Person>,
+}
+
+impl Caches {
+    /// Sized so that a 100,000-member organization's caches stay within
+    /// tens of megabytes.
+    pub(super) fn new(pool: Pool<Db>) -> Self {
+        Caches {
+            generation: Generation::start(pool),
+            principals: Memo::new(50_000),
+            readers: Memo::new(10_000),
+            organizations: Memo::new(1_000),
+            doors: Memo::new(20_000),
+            people: Memo::new(100_000),
+        }
+    }
+}
+
+/// Reads the change generation for every request that waits at the same
+/// moment: a request is answered by the first read that started after it
+/// arrived (so it sees every change committed before it arrived), and under
+/// load one read answers dozens of requests.
+pub(super) struct Generation {
+    wanted: Arc<Notify>,
+    latest: watch::Receiver<Reading>,
+}
+
+/// When a read started, and what it found.
+type Reading = (Instant, Result<i64, String>);
+
+impl Generation {
+    /// Starts the reader task; it ends when this is dropped.
+    pub(super) fn start(pool: Pool<Db>) -> Self {
+        let wanted = Arc::new(Notify::new());
+        let (publish, latest) = watch::channel((Instant::now(), Err("not read yet".to_owned())));
+        tokio::spawn(read_when_wanted(pool, wanted.clone(), publish));
+        Generation { wanted, latest }
+    }
+
+    /// The database's change generation, read after this call began.
+    pub(super) async fn current(&self) -> StoreResult<i64> {
+        let arrived = Instant::now();
+        let mut latest = self.latest.clone();
+        self.wanted.notify_one();
+        loop {
+            {
+                let (started, found) = &*latest.borrow_and_update();
+                if *started >= arrived {
+                    return found.clone().map_err(StoreError::Backend);
+                }
+            }
+            latest
+                .changed()
+                .await
+                .map_err(|_| StoreError::Backend("the generation reader has stopped".into()))?;
+        }
+    }
+}
+
+async fn read_when_wanted(pool: Pool<Db>, wanted: Arc<Notify>, publish: watch::Sender<Reading>) {
+    loop {
+        tokio::select! {
+            () = wanted.notified() => {}
+            () = publish.closed() => return,
+        }
+        let started = Instant::now();
+        let found = sqlx::query_scalar("SELECT value FROM change_generation WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+            .map_err(|error| db(error).to_string());
+        let _previous = publish.send_replace((started, found));
+    }
 }
 
 /// Entries of one kind, all loaded at the same generation.

@@ -10,7 +10,8 @@ use gatehouse_store::{
 use serde_json::json;
 use sqlx::{Pool, QueryBuilder, Transaction};
 
-use super::cache::{self, Memo};
+use super::cache::Caches;
+use super::recorder::{Recorder, UsedTable};
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 const CARD_SELECT: &str =
@@ -610,12 +611,12 @@ pub(super) async fn create_reader(
 
 pub(super) async fn authenticate_reader(
     pool: &Pool<Db>,
-    cache: &Memo<Vec<u8>, Reader>,
+    caches: &Caches,
     secret_hash: &[u8],
 ) -> StoreResult<Option<Reader>> {
-    let generation = cache::generation(pool).await?;
+    let generation = caches.generation.current().await?;
     let key = secret_hash.to_vec();
-    if let Some(reader) = cache.get(generation, &key) {
+    if let Some(reader) = caches.readers.get(generation, &key) {
         return Ok(Some(reader));
     }
     let row: Option<ReaderRow> = sqlx::query_as(&format!("{READER_SELECT} WHERE secret_hash = $1"))
@@ -625,13 +626,14 @@ pub(super) async fn authenticate_reader(
         .map_err(db)?;
     let found = row.map(reader);
     if let Some(reader) = &found {
-        cache.put(generation, key, reader.clone());
+        caches.readers.put(generation, key, reader.clone());
     }
     Ok(found)
 }
 
 pub(super) async fn presented_card(
     pool: &Pool<Db>,
+    recorder: &Recorder,
     organization_id: i64,
     identity: &CardIdentity,
     now: Timestamp,
@@ -649,12 +651,7 @@ pub(super) async fn presented_card(
     let Some((card_id, user_id, status, pin)) = found else {
         return Ok(None);
     };
-    sqlx::query("UPDATE cards SET last_used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(card_id)
-        .execute(pool)
-        .await
-        .map_err(db)?;
+    recorder.used(UsedTable::Cards, card_id, now).await?;
     Ok(Some(PresentedCard {
         card_id,
         user_id,
@@ -875,6 +872,7 @@ pub(super) async fn delete_link(
 
 pub(super) async fn authenticate_link(
     pool: &Pool<Db>,
+    recorder: &Recorder,
     secret_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Option<GroupLink>> {
@@ -884,12 +882,7 @@ pub(super) async fn authenticate_link(
         .await
         .map_err(db)?;
     let Some(mut row) = row else { return Ok(None) };
-    sqlx::query("UPDATE group_links SET last_used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(row.id)
-        .execute(pool)
-        .await
-        .map_err(db)?;
+    recorder.used(UsedTable::GroupLinks, row.id, now).await?;
     row.last_used_at = Some(now);
     Ok(Some(row.into()))
 }

@@ -1,11 +1,15 @@
 //! Logins: sign-in sessions and API keys, stored only as secret hashes.
 
-use gatehouse_domain::{Actor, Login, LoginType, Member, NewEvent, NewLogin, Principal, Timestamp};
+use gatehouse_domain::{
+    Actor, Authority, Login, LoginType, Member, NewEvent, NewLogin, Principal, Timestamp,
+};
 use gatehouse_store::{Page, Paged, StoreError, StoreResult};
 use serde_json::json;
 use sqlx::{Pool, QueryBuilder};
 
-use super::cache::{self, Memo};
+use super::access::Person;
+use super::cache::Caches;
+use super::recorder::{Recorder, UsedTable};
 use super::rows::{LoginRow, MemberRow, LOGIN_SELECT, MEMBER_SELECT};
 use super::{db, events, fetch_page, organizations, push_id_filter, Db};
 
@@ -99,18 +103,20 @@ pub(super) async fn create(
 
 /// The principal a login secret belongs to, from the cache when the
 /// database has not changed since it was loaded. Expiry is judged at `now`
-/// on every request; use is recorded at most once per touch interval.
+/// on every request; use is recorded at most once per touch interval, in
+/// the recorder's next batch.
 pub(super) async fn authenticate(
     pool: &Pool<Db>,
-    cache: &Memo<Vec<u8>, Principal>,
+    caches: &Caches,
+    recorder: &Recorder,
     secret_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Option<Principal>> {
-    let generation = cache::generation(pool).await?;
+    let generation = caches.generation.current().await?;
     let key = secret_hash.to_vec();
-    let (mut principal, mut fresh) = match cache.get(generation, &key) {
+    let (mut principal, mut fresh) = match caches.principals.get(generation, &key) {
         Some(principal) => (principal, false),
-        None => match load_principal(pool, secret_hash).await? {
+        None => match load_principal(pool, caches, generation, secret_hash).await? {
             Some(principal) => (principal, true),
             None => return Ok(None),
         },
@@ -123,22 +129,24 @@ pub(super) async fn authenticate(
         .last_used_at
         .is_none_or(|last| (now - last).num_seconds() >= TOUCH_INTERVAL_SECONDS);
     if stale {
-        sqlx::query("UPDATE logins SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(login.id)
-            .execute(pool)
-            .await
-            .map_err(db)?;
+        recorder.used(UsedTable::Logins, login.id, now).await?;
         login.last_used_at = Some(now);
         fresh = true;
     }
     if fresh {
-        cache.put(generation, key, principal.clone());
+        caches.principals.put(generation, key, principal.clone());
     }
     Ok(Some(principal))
 }
 
-async fn load_principal(pool: &Pool<Db>, secret_hash: &[u8]) -> StoreResult<Option<Principal>> {
+/// Loads the principal and, on the way, the person the access decisions
+/// of this request will ask for.
+async fn load_principal(
+    pool: &Pool<Db>,
+    caches: &Caches,
+    generation: i64,
+    secret_hash: &[u8],
+) -> StoreResult<Option<Principal>> {
     let row: Option<LoginRow> = sqlx::query_as(&format!("{LOGIN_SELECT} WHERE l.secret_hash = $1"))
         .bind(secret_hash)
         .fetch_optional(pool)
@@ -148,12 +156,13 @@ async fn load_principal(pool: &Pool<Db>, secret_hash: &[u8]) -> StoreResult<Opti
         return Ok(None);
     };
     let login: Login = row.try_into()?;
-    let organization = organizations::get(pool, login.organization_id).await?;
+    let (organization_id, user_id) = (login.organization_id, login.user_id);
+    let organization = organizations::cached(pool, caches, generation, organization_id).await?;
     let member: Option<MemberRow> = sqlx::query_as(&format!(
         "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"
     ))
-    .bind(login.organization_id)
-    .bind(login.user_id)
+    .bind(organization_id)
+    .bind(user_id)
     .fetch_optional(pool)
     .await
     .map_err(db)?;
@@ -161,10 +170,21 @@ async fn load_principal(pool: &Pool<Db>, secret_hash: &[u8]) -> StoreResult<Opti
     let Some(member) = member else {
         return Ok(None);
     };
-    let authority = super::members::authority(pool, login.organization_id, login.user_id).await?;
+    let member = Member::from(member);
+    let authority = Authority {
+        is_owner: organization.owner_user_id == Some(user_id),
+        grants: super::members::grants(pool, organization_id, user_id).await?,
+    };
+    let person = Person {
+        flags: Some(member.flags),
+        authority: authority.clone(),
+    };
+    caches
+        .people
+        .put(generation, (organization_id, user_id), person);
     Ok(Some(Principal {
         login,
-        member: Member::from(member),
+        member,
         organization,
         authority,
     }))

@@ -518,6 +518,18 @@ pub(super) async fn authority(
             .fetch_one(pool)
             .await
             .map_err(db)?;
+    Ok(Authority {
+        is_owner: owner == Some(user_id),
+        grants: grants(pool, organization_id, user_id).await?,
+    })
+}
+
+/// The roles a user holds in an organization, directly or through teams.
+pub(super) async fn grants(
+    pool: &Pool<Db>,
+    organization_id: i64,
+    user_id: i64,
+) -> StoreResult<Vec<Grant>> {
     type GrantRow = (
         String,
         String,
@@ -536,19 +548,18 @@ pub(super) async fn authority(
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    let mut grants = Vec::with_capacity(rows.len());
-    for (role, applies_to_type, applies_to_id, place_id, valid_from, valid_until) in rows {
-        grants.push(Grant {
-            role: role.parse::<Role>().map_err(StoreError::Backend)?,
-            scope: scope_of(&applies_to_type, applies_to_id, place_id)?,
-            valid_from,
-            valid_until,
-        });
-    }
-    Ok(Authority {
-        is_owner: owner == Some(user_id),
-        grants,
-    })
+    rows.into_iter()
+        .map(
+            |(role, applies_to_type, applies_to_id, place_id, valid_from, valid_until)| {
+                Ok(Grant {
+                    role: role.parse::<Role>().map_err(StoreError::Backend)?,
+                    scope: scope_of(&applies_to_type, applies_to_id, place_id)?,
+                    valid_from,
+                    valid_until,
+                })
+            },
+        )
+        .collect()
 }
 
 pub(super) async fn purge_user(

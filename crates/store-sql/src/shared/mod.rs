@@ -57,28 +57,18 @@ mod visibility;
 pub struct SqlStore {
     pool: Pool<Db>,
     backend: &'static str,
-    principals: cache::Memo<Vec<u8>, Principal>,
-    readers: cache::Memo<Vec<u8>, Reader>,
-    facts: cache::Memo<(i64, i64, AccessSubject), AccessFacts>,
+    caches: cache::Caches,
     recorder: recorder::Recorder,
 }
-
-/// How many entries each cache keeps (see `cache`): sized so that the
-/// caches of a 100,000-member organization stay within tens of megabytes.
-const CACHED_PRINCIPALS: usize = 50_000;
-const CACHED_READERS: usize = 10_000;
-const CACHED_FACTS: usize = 100_000;
 
 impl SqlStore {
     /// Needs a Tokio runtime: it starts the access event writer.
     pub(super) fn new(pool: Pool<Db>, backend: &'static str) -> Self {
         SqlStore {
             recorder: recorder::Recorder::start(pool.clone()),
+            caches: cache::Caches::new(pool.clone()),
             pool,
             backend,
-            principals: cache::Memo::new(CACHED_PRINCIPALS),
-            readers: cache::Memo::new(CACHED_READERS),
-            facts: cache::Memo::new(CACHED_FACTS),
         }
     }
 
@@ -245,7 +235,7 @@ impl Store for SqlStore {
         secret_hash: &[u8],
         now: Timestamp,
     ) -> StoreResult<Option<Principal>> {
-        logins::authenticate(&self.pool, &self.principals, secret_hash, now).await
+        logins::authenticate(&self.pool, &self.caches, &self.recorder, secret_hash, now).await
     }
 
     async fn login(&self, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login> {
@@ -948,7 +938,7 @@ impl Store for SqlStore {
     }
 
     async fn authenticate_reader(&self, secret_hash: &[u8]) -> StoreResult<Option<Reader>> {
-        credentials::authenticate_reader(&self.pool, &self.readers, secret_hash).await
+        credentials::authenticate_reader(&self.pool, &self.caches, secret_hash).await
     }
 
     async fn presented_card(
@@ -957,7 +947,8 @@ impl Store for SqlStore {
         identity: &CardIdentity,
         now: Timestamp,
     ) -> StoreResult<Option<PresentedCard>> {
-        credentials::presented_card(&self.pool, organization_id, identity, now).await
+        credentials::presented_card(&self.pool, &self.recorder, organization_id, identity, now)
+            .await
     }
 
     async fn list_group_links(
@@ -993,7 +984,7 @@ impl Store for SqlStore {
         secret_hash: &[u8],
         now: Timestamp,
     ) -> StoreResult<Option<GroupLink>> {
-        credentials::authenticate_link(&self.pool, secret_hash, now).await
+        credentials::authenticate_link(&self.pool, &self.recorder, secret_hash, now).await
     }
 
     async fn create_member_export(
@@ -1096,7 +1087,7 @@ impl Store for SqlStore {
         lock_id: i64,
         subject: AccessSubject,
     ) -> StoreResult<AccessFacts> {
-        access::facts(&self.pool, &self.facts, organization_id, lock_id, subject).await
+        access::facts(&self.pool, &self.caches, organization_id, lock_id, subject).await
     }
 
     async fn record_access(
@@ -1105,7 +1096,7 @@ impl Store for SqlStore {
         record: &AccessRecord,
         now: Timestamp,
     ) -> StoreResult<()> {
-        self.recorder.record(organization_id, record, now).await
+        self.recorder.decision(organization_id, record, now).await
     }
 
     async fn create_event_set(

@@ -8,6 +8,7 @@ use gatehouse_store::{StoreError, StoreResult};
 use serde_json::{json, Map, Value};
 use sqlx::{Pool, Transaction};
 
+use super::cache::Caches;
 use super::rows::{MemberRow, OrganizationRow, MEMBER_SELECT, ORGANIZATION_COLUMNS};
 use super::{db, events, is_unique_violation, Db};
 
@@ -30,6 +31,23 @@ pub(super) async fn get<'e>(
     .await
     .map_err(db)?;
     row.try_into()
+}
+
+/// An organization, cached at `generation`.
+pub(super) async fn cached(
+    pool: &Pool<Db>,
+    caches: &Caches,
+    generation: i64,
+    id: i64,
+) -> StoreResult<Organization> {
+    if let Some(organization) = caches.organizations.get(generation, &id) {
+        return Ok(organization);
+    }
+    let organization = get(pool, id).await?;
+    caches
+        .organizations
+        .put(generation, id, organization.clone());
+    Ok(organization)
 }
 
 pub(super) async fn bootstrap(
