@@ -4,16 +4,23 @@ use std::str::FromStr;
 
 use gatehouse_store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, QueryBuilder};
 
 type Db = sqlx::Postgres;
 
 /// How write transactions start (see `shared::begin`).
 const BEGIN: &str = "BEGIN";
 
-/// The member search condition, served by the pg_trgm index (migration 0009); the
-/// pattern and a closing parenthesis follow.
-const MEMBER_SEARCH: &str = " AND (m.search LIKE ";
+/// The member search condition (`query`), served by the pg_trgm index
+/// (migration 0009).
+fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
+    sql.push(" AND m.search LIKE ")
+        .push_bind(shared::like_pattern(text))
+        .push(" ESCAPE '\\'");
+}
+
+/// What the seed runs after loading: fresh planner statistics.
+const AFTER_BULK_LOAD: &[&str] = &["ANALYZE"];
 
 #[path = "shared/mod.rs"]
 mod shared;

@@ -5,16 +5,37 @@ use std::time::Duration;
 
 use gatehouse_store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, QueryBuilder};
 
 type Db = sqlx::Sqlite;
 
 /// How write transactions start (see `shared::begin`).
 const BEGIN: &str = "BEGIN IMMEDIATE";
 
-/// The member search condition, served by the FTS5 trigram index (migration 0009); the
-/// pattern and a closing parenthesis follow.
-const MEMBER_SEARCH: &str = " AND m.id IN (SELECT rowid FROM members_fts WHERE search LIKE ";
+/// The member search condition (`query`), served by the FTS5 trigram index
+/// (migration 0009) from three characters on: the text as one phrase, which
+/// the trigram tokenizer matches as a substring. A MATCH, not a LIKE: SQLite
+/// prepares a statement with a bound LIKE pattern anew for every value.
+/// Shorter texts have no trigram and scan with LIKE.
+fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
+    let text = text.to_lowercase();
+    if text.chars().count() >= 3 {
+        sql.push(" AND m.id IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ")
+            .push_bind(format!("\"{}\"", text.replace('"', "\"\"")))
+            .push(")");
+    } else {
+        sql.push(" AND m.search LIKE ")
+            .push_bind(shared::like_pattern(&text))
+            .push(" ESCAPE '\\'");
+    }
+}
+
+/// What the seed runs after loading: the search index merged into one
+/// segment, then fresh planner statistics.
+const AFTER_BULK_LOAD: &[&str] = &[
+    "INSERT INTO members_fts (members_fts) VALUES ('optimize')",
+    "ANALYZE",
+];
 
 #[path = "shared/mod.rs"]
 mod shared;

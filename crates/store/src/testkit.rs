@@ -3539,7 +3539,13 @@ pub async fn member_search_by_substring(store: &dyn Store) {
         ["Bob 100%_Club"],
         "wildcards are literal"
     );
+    assert_eq!(
+        found("0%_c").await.1,
+        ["Bob 100%_Club"],
+        "wildcards are literal in longer texts too"
+    );
     assert_eq!(found("zzz").await.0, 0);
+    assert_eq!(found("\"ada OR *").await.0, 0, "search syntax is only text");
     let rename = MemberPatch {
         name: Some("Ada Lovelace".into()),
         ..MemberPatch::default()

@@ -11,7 +11,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
 use super::visibility::push_member_visibility;
-use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, push_id_filter, Db};
 
 /// FROM and WHERE of a member query (list and export share it).
 fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &MemberQuery) {
@@ -36,15 +36,7 @@ fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Mem
         sql.push(" AND u.email = ").push_bind(email.to_lowercase());
     }
     if let Some(text) = &query.query {
-        sql.push(super::super::MEMBER_SEARCH)
-            .push_bind(like_pattern(text));
-        // An ESCAPE clause keeps SQLite's trigram index out: name it only
-        // when the text holds a character that needs escaping.
-        if text.contains(['%', '_', '\\']) {
-            sql.push(" ESCAPE '\\')");
-        } else {
-            sql.push(")");
-        }
+        super::super::push_member_search(sql, text);
     }
     if let Some(place_id) = query.place_id {
         sql.push(concat!(

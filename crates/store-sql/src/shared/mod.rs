@@ -152,7 +152,7 @@ where
 
 /// Escapes a user's search text for `LIKE ... ESCAPE '\'` and lower-cases it
 /// (the searched columns hold lower-cased text).
-fn like_pattern(query: &str) -> String {
+pub(super) fn like_pattern(query: &str) -> String {
     let mut pattern = String::with_capacity(query.len() + 2);
     pattern.push('%');
     for c in query.to_lowercase().chars() {

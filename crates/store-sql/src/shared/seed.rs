@@ -308,6 +308,8 @@ pub(super) async fn seed(
     )
     .await?;
     // Fresh statistics, so the planners use the indexes on the new data.
-    sqlx::query("ANALYZE").execute(pool).await.map_err(db)?;
+    for statement in super::super::AFTER_BULK_LOAD {
+        sqlx::query(statement).execute(pool).await.map_err(db)?;
+    }
     Ok(locks)
 }
