@@ -3531,6 +3531,24 @@ pub async fn member_search_by_substring(store: &dyn Store) {
         (page.total, names)
     };
     assert_eq!(found("ÜNAL").await.0, 2, "case-insensitive, beyond ASCII");
+    for (offset, on_page) in [(1, 1), (5, 0)] {
+        let page = store
+            .list_members(
+                org,
+                &MemberQuery {
+                    query: Some("ünal".into()),
+                    page: Page::new(1, offset),
+                    ..MemberQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.items.len(), page.total),
+            (on_page, 2),
+            "the total of a search, on a page and past the end"
+        );
+    }
     assert_eq!(found("ünala").await.1, ["Carla Ünalan"]);
     assert_eq!(found("@y.io").await.1, ["Carla Ünalan"], "e-mails too");
     assert_eq!(found("a").await.0, 3, "a single character");

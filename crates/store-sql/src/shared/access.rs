@@ -7,8 +7,8 @@ use gatehouse_domain::access::{
     AccessFacts, GrantFacts, GroupFacts, LockFacts, MemberFacts, Schedule, WeeklyWindow,
 };
 use gatehouse_domain::{
-    AccessRecord, AccessSubject, Authority, GroupRestrictions, MemberFlags, NewEvent, Role, Scope,
-    Timestamp,
+    AccessRecord, AccessSubject, Actor, Authority, GroupRestrictions, MemberFlags, NewEvent, Role,
+    Scope, Timestamp,
 };
 use gatehouse_store::StoreResult;
 use serde_json::json;
@@ -331,59 +331,84 @@ async fn group_facts(pool: &Pool<Db>, ids: &[i64]) -> StoreResult<HashMap<i64, G
     Ok(groups)
 }
 
-/// Writes one decision's event (and the member's last access) inside `tx`;
-/// the recorder commits decisions in batches.
-pub(super) async fn record(
+/// Writes decisions' events, and each granted member's last access, inside
+/// `tx`: one statement for the doors' names, one for all the events, one
+/// per grant. The recorder commits decisions in batches.
+pub(super) async fn record_all(
     tx: &mut sqlx::Transaction<'_, Db>,
-    organization_id: i64,
-    record: &AccessRecord,
-    now: Timestamp,
+    decisions: &[(i64, &AccessRecord, Timestamp)],
 ) -> Result<(), sqlx::Error> {
-    let lock: Option<(String, i64)> =
-        sqlx::query_as("SELECT name, place_id FROM locks WHERE id = $1 AND organization_id = $2")
-            .bind(record.lock_id)
-            .bind(organization_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (name, place_id) = lock.unwrap_or_else(|| (format!("#{}", record.lock_id), 0));
-    let actor = match (record.user_id, &record.actor_name) {
-        (Some(user_id), Some(name)) => gatehouse_domain::Actor::User {
-            user_id,
-            login_id: None,
-            name: name.clone(),
-            email: record.actor_email.clone().unwrap_or_default(),
-        },
-        _ => gatehouse_domain::Actor::Operator,
-    };
-    let mut event = NewEvent::change(
-        organization_id,
-        "Lock",
-        "unlock",
-        record.lock_id,
-        name,
-        json!({"group_id": record.group_id}),
+    let mut lock_ids: Vec<i64> = decisions
+        .iter()
+        .map(|(_, record, _)| record.lock_id)
+        .collect();
+    lock_ids.sort_unstable();
+    lock_ids.dedup();
+    let mut sql = sqlx::QueryBuilder::<Db>::new(
+        "SELECT id, organization_id, name, place_id FROM locks WHERE ",
     );
-    event.success = record.success;
-    event.error_code = record.error_code.map(str::to_owned);
-    event.message = record.message.map(str::to_owned);
-    event.place_id = (place_id != 0).then_some(place_id);
-    events::record_authenticated(
-        tx,
-        &actor,
-        event,
-        record.authenticated_by,
-        record.actor_name.as_deref(),
-        now,
-    )
-    .await?;
-    if let (true, Some(user_id)) = (record.success, record.user_id) {
-        sqlx::query("UPDATE members SET last_accessed_at = $1, last_accessed_lock_id = $2 WHERE organization_id = $3 AND user_id = $4")
-            .bind(now)
-            .bind(record.lock_id)
-            .bind(organization_id)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await?;
+    super::visibility::push_in(&mut sql, "id", &lock_ids);
+    let doors: Vec<(i64, i64, String, i64)> = sql.build_query_as().fetch_all(&mut **tx).await?;
+    let doors: HashMap<i64, (i64, String, i64)> = doors
+        .into_iter()
+        .map(|(id, organization_id, name, place_id)| (id, (organization_id, name, place_id)))
+        .collect();
+    let actors: Vec<Actor> = decisions
+        .iter()
+        .map(
+            |(_, record, _)| match (record.user_id, &record.actor_name) {
+                (Some(user_id), Some(name)) => Actor::User {
+                    user_id,
+                    login_id: None,
+                    name: name.clone(),
+                    email: record.actor_email.clone().unwrap_or_default(),
+                },
+                _ => Actor::Operator,
+            },
+        )
+        .collect();
+    let events = decisions
+        .iter()
+        .zip(&actors)
+        .map(|(&(organization_id, record, at), actor)| {
+            let (name, place_id) = match doors.get(&record.lock_id) {
+                Some((owner, name, place_id)) if *owner == organization_id => {
+                    (name.clone(), Some(*place_id))
+                }
+                _ => (format!("#{}", record.lock_id), None),
+            };
+            let mut event = NewEvent::change(
+                organization_id,
+                "Lock",
+                "unlock",
+                record.lock_id,
+                name,
+                json!({"group_id": record.group_id}),
+            );
+            event.success = record.success;
+            event.error_code = record.error_code.map(str::to_owned);
+            event.message = record.message.map(str::to_owned);
+            event.place_id = place_id;
+            events::Decision {
+                actor,
+                event,
+                authenticated_by: record.authenticated_by,
+                credential_name: record.actor_name.as_deref(),
+                at,
+            }
+        })
+        .collect();
+    events::record_decisions(tx, events).await?;
+    for &(organization_id, record, at) in decisions {
+        if let (true, Some(user_id)) = (record.success, record.user_id) {
+            sqlx::query("UPDATE members SET last_accessed_at = $1, last_accessed_lock_id = $2 WHERE organization_id = $3 AND user_id = $4")
+                .bind(at)
+                .bind(record.lock_id)
+                .bind(organization_id)
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     Ok(())
 }

@@ -53,28 +53,38 @@ pub(super) async fn record(
     insert(tx, Source::of(actor), event, now).await
 }
 
-/// An access decision: attributed to the person when there is one, else to
-/// the credential itself (a visitor's link, an unknown card).
-pub(super) async fn record_authenticated(
+/// An access decision's event, waiting to be written with others.
+pub(super) struct Decision<'a> {
+    pub(super) actor: &'a Actor,
+    pub(super) event: NewEvent,
+    pub(super) authenticated_by: (&'a str, i64),
+    /// The credential's own name (a link's), for decisions without a person.
+    pub(super) credential_name: Option<&'a str>,
+    pub(super) at: Timestamp,
+}
+
+/// Access decisions, in one statement: each attributed to the person when
+/// there is one, else to the credential itself (a visitor's link, an
+/// unknown card).
+pub(super) async fn record_decisions(
     tx: &mut Transaction<'_, Db>,
-    actor: &Actor,
-    event: NewEvent,
-    authenticated_by: (&str, i64),
-    credential_name: Option<&str>,
-    now: Timestamp,
+    decisions: Vec<Decision<'_>>,
 ) -> Result<(), sqlx::Error> {
-    let mut source = Source::of(actor);
-    if matches!(actor, Actor::Operator) {
-        source = Source {
-            actor_type: Some(authenticated_by.0),
-            actor_id: Some(authenticated_by.1),
-            actor_name: credential_name,
-            actor_email: None,
-            authenticated_by: None,
-        };
-    }
-    source.authenticated_by = Some(authenticated_by);
-    insert(tx, source, event, now).await
+    let rows = decisions.into_iter().map(|decision| {
+        let mut source = Source::of(decision.actor);
+        if matches!(decision.actor, Actor::Operator) {
+            source = Source {
+                actor_type: Some(decision.authenticated_by.0),
+                actor_id: Some(decision.authenticated_by.1),
+                actor_name: decision.credential_name,
+                actor_email: None,
+                authenticated_by: None,
+            };
+        }
+        source.authenticated_by = Some(decision.authenticated_by);
+        (source, decision.event, decision.at)
+    });
+    insert_all(tx, rows).await
 }
 
 async fn insert(
@@ -83,33 +93,44 @@ async fn insert(
     event: NewEvent,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    insert_all(tx, std::iter::once((source, event, now))).await
+}
+
+async fn insert_all<'a>(
+    tx: &mut Transaction<'_, Db>,
+    rows: impl Iterator<Item = (Source<'a>, NewEvent, Timestamp)>,
+) -> Result<(), sqlx::Error> {
+    let mut sql = QueryBuilder::<Db>::new(
         "INSERT INTO events (uuid, organization_id, type, actor_type, actor_id, actor_name, \
          actor_email, authenticated_by_type, authenticated_by_id, object_type, object_id, \
-         object_name, place_id, success, error_code, message, details, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(event.organization_id)
-    .bind(event.event_type())
-    .bind(source.actor_type)
-    .bind(source.actor_id)
-    .bind(source.actor_name)
-    .bind(source.actor_email)
-    .bind(source.authenticated_by.map(|(kind, _)| kind))
-    .bind(source.authenticated_by.map(|(_, id)| id))
-    .bind(event.object_type)
-    .bind(event.object_id)
-    .bind(&event.object_name)
-    .bind(event.place_id)
-    .bind(event.success)
-    .bind(&event.error_code)
-    .bind(&event.message)
-    .bind(event.details.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+         object_name, place_id, success, error_code, message, details, created_at) ",
+    );
+    let mut any = false;
+    sql.push_values(rows, |mut row, (source, event, at)| {
+        any = true;
+        row.push_bind(uuid::Uuid::new_v4().to_string())
+            .push_bind(event.organization_id)
+            .push_bind(event.event_type())
+            .push_bind(source.actor_type.map(str::to_owned))
+            .push_bind(source.actor_id)
+            .push_bind(source.actor_name.map(str::to_owned))
+            .push_bind(source.actor_email.map(str::to_owned))
+            .push_bind(source.authenticated_by.map(|(kind, _)| kind.to_owned()))
+            .push_bind(source.authenticated_by.map(|(_, id)| id))
+            .push_bind(event.object_type)
+            .push_bind(event.object_id)
+            .push_bind(event.object_name)
+            .push_bind(event.place_id)
+            .push_bind(event.success)
+            .push_bind(event.error_code)
+            .push_bind(event.message)
+            .push_bind(event.details.to_string())
+            .push_bind(at);
+    });
+    if !any {
+        return Ok(());
+    }
+    sql.build().execute(&mut **tx).await.map(drop)
 }
 
 pub(super) async fn list(

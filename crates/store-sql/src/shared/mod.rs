@@ -113,6 +113,58 @@ fn push_id_filter(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, ids: &[i64
     visibility::push_in(sql, column, ids);
 }
 
+/// A row and the size of the whole filtered set it came from.
+#[derive(sqlx::FromRow)]
+struct Counted<T> {
+    #[sqlx(flatten)]
+    row: T,
+    total_count: i64,
+}
+
+/// Like [`fetch_page`], in one statement: the total comes with every row
+/// (`COUNT(*) OVER ()`), so an expensive filter (a text search) is
+/// evaluated once. `select` is the column list without FROM. A page past the
+/// end has no row to carry the total, and counts on its own.
+async fn fetch_page_once<R>(
+    pool: &Pool<Db>,
+    count: &str,
+    select: &str,
+    filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
+    order_by: &str,
+    page: Page,
+) -> StoreResult<(Vec<R>, i64)>
+where
+    R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+{
+    let mut selecting = QueryBuilder::<Db>::new(select);
+    selecting.push(", COUNT(*) OVER () AS total_count");
+    filter(&mut selecting);
+    selecting
+        .push(order_by)
+        .push(" LIMIT ")
+        .push_bind(page.limit)
+        .push(" OFFSET ")
+        .push_bind(page.offset);
+    let rows: Vec<Counted<R>> = selecting
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let total = match rows.first() {
+        Some(first) => first.total_count,
+        None => {
+            let mut counting = QueryBuilder::<Db>::new(count);
+            filter(&mut counting);
+            counting
+                .build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err(db)?
+        }
+    };
+    Ok((rows.into_iter().map(|counted| counted.row).collect(), total))
+}
+
 /// One page of a list: `count` and `select` begin the two statements,
 /// `filter` appends the same FROM and WHERE to both, `order_by` orders the
 /// page. Returns the page's rows and the total of the filtered set.

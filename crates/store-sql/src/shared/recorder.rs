@@ -112,12 +112,13 @@ async fn write_batches(pool: Pool<Db>, mut queue: mpsc::Receiver<Job>) {
 
 async fn write(pool: &Pool<Db>, jobs: &[Job]) -> StoreResult<()> {
     let mut tx = super::begin(pool).await?;
+    let mut decisions = Vec::with_capacity(jobs.len());
     for job in jobs {
         match &job.write {
             Write::Decision {
                 organization_id,
                 record,
-            } => access::record(&mut tx, *organization_id, record, job.now).await,
+            } => decisions.push((*organization_id, record, job.now)),
             Write::Use { table, id } => {
                 let sql = match table {
                     UsedTable::Logins => "UPDATE logins SET last_used_at = $1 WHERE id = $2",
@@ -131,10 +132,12 @@ async fn write(pool: &Pool<Db>, jobs: &[Job]) -> StoreResult<()> {
                     .bind(*id)
                     .execute(&mut *tx)
                     .await
-                    .map(drop)
+                    .map_err(db)?;
             }
         }
-        .map_err(db)?;
+    }
+    if !decisions.is_empty() {
+        access::record_all(&mut tx, &decisions).await.map_err(db)?;
     }
     tx.commit().await.map_err(db)
 }
