@@ -221,13 +221,7 @@ async fn load_door(
         reader_restriction_enabled: reader,
         time_zone: zone.parse().unwrap_or(chrono_tz::UTC),
     };
-    let group_ids: Vec<i64> =
-        sqlx::query_scalar("SELECT group_id FROM group_locks WHERE lock_id = $1")
-            .bind(lock_id)
-            .fetch_all(pool)
-            .await
-            .map_err(db)?;
-    let groups = group_facts(pool, &group_ids).await?;
+    let groups = groups_holding(pool, lock_id).await?;
     Ok(Some(Door { lock, groups }))
 }
 
@@ -259,18 +253,20 @@ async fn member_flags(
 
 type GroupRow = (i64, bool, bool, bool, bool, bool, bool, bool, f64);
 
-async fn group_facts(pool: &Pool<Db>, ids: &[i64]) -> StoreResult<HashMap<i64, GroupFacts>> {
+/// The groups that hold a door, with their restrictions and, for those
+/// restricted in time, their schedules.
+async fn groups_holding(pool: &Pool<Db>, lock_id: i64) -> StoreResult<HashMap<i64, GroupFacts>> {
     let mut groups = HashMap::new();
-    if ids.is_empty() {
-        return Ok(groups);
-    }
-    let mut sql = sqlx::QueryBuilder::<Db>::new(
-        "SELECT id, login_enabled, geofence_restriction_enabled, primary_device_restriction_enabled, \
-         managed_device_restriction_enabled, reader_restriction_enabled, time_restriction_enabled, \
-         tap_to_access_restriction_enabled, geofence_restriction_radius FROM groups WHERE ",
-    );
-    super::visibility::push_in(&mut sql, "id", ids);
-    let rows: Vec<GroupRow> = sql.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let rows: Vec<GroupRow> = sqlx::query_as(
+        "SELECT g.id, g.login_enabled, g.geofence_restriction_enabled, g.primary_device_restriction_enabled, \
+         g.managed_device_restriction_enabled, g.reader_restriction_enabled, g.time_restriction_enabled, \
+         g.tap_to_access_restriction_enabled, g.geofence_restriction_radius \
+         FROM group_locks gl JOIN groups g ON g.id = gl.group_id WHERE gl.lock_id = $1",
+    )
+    .bind(lock_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
     for (id, login, geofence, primary, managed, reader, time, tap, radius) in rows {
         let restrictions = GroupRestrictions {
             login_enabled: login,
@@ -291,10 +287,18 @@ async fn group_facts(pool: &Pool<Db>, ids: &[i64]) -> StoreResult<HashMap<i64, G
             },
         );
     }
+    let timed: Vec<i64> = groups
+        .values()
+        .filter(|group| group.restrictions.time)
+        .map(|group| group.id)
+        .collect();
+    if timed.is_empty() {
+        return Ok(groups);
+    }
     let mut sql = sqlx::QueryBuilder::<Db>::new(
         "SELECT group_id, type, days, starts_at_minute, ends_at_minute, starts_at, ends_at FROM schedules WHERE enabled = TRUE AND ",
     );
-    super::visibility::push_in(&mut sql, "group_id", ids);
+    super::visibility::push_in(&mut sql, "group_id", &timed);
     type ScheduleRow = (
         i64,
         String,
