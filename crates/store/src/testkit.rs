@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             seed_builds_the_planned_organization,
             concurrent_writers_all_succeed,
             member_search_by_substring,
+            decisions_at_once_all_land,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -3730,4 +3731,112 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
         .await
         .unwrap();
     assert!(a.authenticate(b"emp-device", t0()).await.unwrap().is_none());
+}
+
+/// Decisions and credential uses made at the same moment are written
+/// together (one batch); each lands, and each member's last access is the
+/// latest of theirs, whatever the order within the batch.
+pub async fn decisions_at_once_all_land(store: &dyn Store) {
+    use gatehouse_domain::AccessRecord;
+    let a = organization(store, "batchco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, hq.id, "Door").await;
+    let mut members = Vec::new();
+    for i in 0..10 {
+        let member = store
+            .create_member(
+                &a.actor(),
+                org,
+                &new_member(&format!("m{i}@batch.io"), Subscription::Organizations),
+                t0(),
+            )
+            .await
+            .unwrap();
+        let login = store
+            .create_login(
+                &a.actor(),
+                &new_login(
+                    member.user_id,
+                    org,
+                    LoginType::Device,
+                    format!("b{i}").as_bytes(),
+                ),
+                t0(),
+            )
+            .await
+            .unwrap();
+        members.push((member, login));
+    }
+    let record = |user_id: i64, success: bool| AccessRecord {
+        lock_id: door.id,
+        user_id: Some(user_id),
+        actor_name: Some("m".into()),
+        actor_email: Some("m@batch.io".into()),
+        authenticated_by: ("Login", 1),
+        success,
+        error_code: (!success).then_some("fcd8ef"),
+        message: None,
+        group_id: None,
+    };
+    let later = t0() + Duration::minutes(5);
+    let mut decisions = Vec::new();
+    for (member, _) in &members {
+        // The later grant first, then the earlier one, then a denial.
+        decisions.push((record(member.user_id, true), later));
+        decisions.push((record(member.user_id, true), t0()));
+        decisions.push((record(member.user_id, false), later + Duration::minutes(1)));
+    }
+    let writes = decisions
+        .iter()
+        .map(|(record, at)| store.record_access(org, record, *at));
+    let secrets: Vec<Vec<u8>> = (0..members.len())
+        .map(|i| format!("b{i}").into_bytes())
+        .collect();
+    let uses = secrets
+        .iter()
+        .map(|secret| store.authenticate(secret, later));
+    let (written, used) = futures_util::future::join(
+        futures_util::future::join_all(writes),
+        futures_util::future::join_all(uses),
+    )
+    .await;
+    for result in written {
+        result.expect("a decision written in a batch");
+    }
+    for principal in used {
+        assert!(principal.unwrap().is_some());
+    }
+    for (member, login) in &members {
+        assert_eq!(
+            store.member(org, member.id).await.unwrap().last_accessed_at,
+            Some(later),
+            "the latest grant, not the last written"
+        );
+        assert_eq!(
+            store
+                .login(org, member.user_id, login.id)
+                .await
+                .unwrap()
+                .last_used_at,
+            Some(later)
+        );
+    }
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("lock.unlock".into()),
+                page: Page::new(100, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 30);
+    assert_eq!(events.items.iter().filter(|e| !e.success).count(), 10);
+    assert!(events.items.iter().all(|e| e.object_name == "Door"));
 }

@@ -403,16 +403,37 @@ pub(super) async fn record_all(
         })
         .collect();
     events::record_decisions(tx, events).await?;
+    // Each granted member's latest access, in one statement.
+    let mut accessed: HashMap<(i64, i64), (Timestamp, i64)> = HashMap::new();
     for &(organization_id, record, at) in decisions {
         if let (true, Some(user_id)) = (record.success, record.user_id) {
-            sqlx::query("UPDATE members SET last_accessed_at = $1, last_accessed_lock_id = $2 WHERE organization_id = $3 AND user_id = $4")
-                .bind(at)
-                .bind(record.lock_id)
-                .bind(organization_id)
-                .bind(user_id)
-                .execute(&mut **tx)
-                .await?;
+            let latest = accessed
+                .entry((organization_id, user_id))
+                .or_insert((at, record.lock_id));
+            if at >= latest.0 {
+                *latest = (at, record.lock_id);
+            }
         }
     }
-    Ok(())
+    if accessed.is_empty() {
+        return Ok(());
+    }
+    let mut sql = sqlx::QueryBuilder::<Db>::new(
+        "WITH accessed (organization_id, user_id, accessed_at, lock_id) AS (",
+    );
+    sql.push_values(
+        accessed,
+        |mut row, ((organization_id, user_id), (at, lock_id))| {
+            row.push_bind(organization_id)
+                .push_bind(user_id)
+                .push_bind(at)
+                .push_bind(lock_id);
+        },
+    );
+    sql.push(
+        ") UPDATE members SET last_accessed_at = accessed.accessed_at, last_accessed_lock_id = accessed.lock_id \
+         FROM accessed WHERE members.organization_id = accessed.organization_id \
+         AND members.user_id = accessed.user_id",
+    );
+    sql.build().execute(&mut **tx).await.map(drop)
 }

@@ -5,9 +5,11 @@
 //! transaction and answers them all after the commit: under load a commit
 //! carries dozens of them, and a lone write waits for nothing.
 
+use std::collections::HashMap;
+
 use gatehouse_domain::{AccessRecord, Timestamp};
 use gatehouse_store::{StoreError, StoreResult};
-use sqlx::Pool;
+use sqlx::{Pool, QueryBuilder};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{access, db, Db};
@@ -29,11 +31,12 @@ enum Write {
     Use { table: UsedTable, id: i64 },
 }
 
+/// Where a credential's use is recorded (the order of `write`'s tables).
 #[derive(Clone, Copy)]
 pub(super) enum UsedTable {
-    Logins,
-    Cards,
-    GroupLinks,
+    Logins = 0,
+    Cards = 1,
+    GroupLinks = 2,
 }
 
 struct Job {
@@ -113,6 +116,8 @@ async fn write_batches(pool: Pool<Db>, mut queue: mpsc::Receiver<Job>) {
 async fn write(pool: &Pool<Db>, jobs: &[Job]) -> StoreResult<()> {
     let mut tx = super::begin(pool).await?;
     let mut decisions = Vec::with_capacity(jobs.len());
+    // The latest use of each credential, per table.
+    let mut used: [HashMap<i64, Timestamp>; 3] = Default::default();
     for job in jobs {
         match &job.write {
             Write::Decision {
@@ -120,21 +125,24 @@ async fn write(pool: &Pool<Db>, jobs: &[Job]) -> StoreResult<()> {
                 record,
             } => decisions.push((*organization_id, record, job.now)),
             Write::Use { table, id } => {
-                let sql = match table {
-                    UsedTable::Logins => "UPDATE logins SET last_used_at = $1 WHERE id = $2",
-                    UsedTable::Cards => "UPDATE cards SET last_used_at = $1 WHERE id = $2",
-                    UsedTable::GroupLinks => {
-                        "UPDATE group_links SET last_used_at = $1 WHERE id = $2"
-                    }
-                };
-                sqlx::query(sql)
-                    .bind(job.now)
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                let latest = used[*table as usize].entry(*id).or_insert(job.now);
+                *latest = (*latest).max(job.now);
             }
         }
+    }
+    for (table, uses) in ["logins", "cards", "group_links"].into_iter().zip(used) {
+        if uses.is_empty() {
+            continue;
+        }
+        // One statement for the whole batch: rows in a CTE, then UPDATE ... FROM.
+        let mut sql = QueryBuilder::<Db>::new("WITH used (id, used_at) AS (");
+        sql.push_values(uses, |mut row, (id, at)| {
+            row.push_bind(id).push_bind(at);
+        });
+        sql.push(format!(
+            ") UPDATE {table} SET last_used_at = used.used_at FROM used WHERE {table}.id = used.id"
+        ));
+        sql.build().execute(&mut *tx).await.map_err(db)?;
     }
     if !decisions.is_empty() {
         access::record_all(&mut tx, &decisions).await.map_err(db)?;
