@@ -201,7 +201,7 @@ pub async fn authenticate(
         Credential::Login(secret) => store
             .authenticate(&hash_secret(secret), now)
             .await
-            .map(|p| p.map(|p| Caller::Login(Box::new(p)))),
+            .map(|p| p.map(Caller::Login)),
         Credential::GroupLink(secret) => store
             .authenticate_link(&hash_secret(secret), now)
             .await
@@ -228,7 +228,7 @@ pub async fn authenticate(
     }
     let extensions = request.extensions_mut();
     match caller {
-        Some(Caller::Login(principal)) => extensions.insert(Arc::new(*principal)).map(drop),
+        Some(Caller::Login(principal)) => extensions.insert(principal).map(drop),
         Some(Caller::Link(link)) => extensions.insert(Arc::new(link)).map(drop),
         Some(Caller::Reader(reader)) => extensions.insert(Arc::new(reader)).map(drop),
         None => None,
@@ -238,7 +238,7 @@ pub async fn authenticate(
 
 /// Who a credential belongs to.
 enum Caller {
-    Login(Box<gatehouse_domain::Principal>),
+    Login(Arc<gatehouse_domain::Principal>),
     Link(gatehouse_domain::GroupLink),
     Reader(gatehouse_domain::Reader),
 }

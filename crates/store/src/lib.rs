@@ -96,11 +96,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Login>;
     /// The caller behind a secret hash, or `None` when it is unknown or has
     /// expired. Records the use (at most once a minute, to keep reads cheap).
+    /// Shared: a backend may hand the same cached principal to many requests.
     async fn authenticate(
         &self,
         secret_hash: &[u8],
         now: Timestamp,
-    ) -> StoreResult<Option<Principal>>;
+    ) -> StoreResult<Option<std::sync::Arc<Principal>>>;
     async fn login(&self, organization_id: i64, user_id: i64, id: i64) -> StoreResult<Login>;
     async fn list_logins(
         &self,

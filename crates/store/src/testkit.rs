@@ -119,11 +119,12 @@ pub async fn organization(
         )
         .await
         .expect("login");
-    store
+    let principal = store
         .authenticate(&secret, t0())
         .await
         .unwrap()
-        .expect("principal")
+        .expect("principal");
+    (*principal).clone()
 }
 
 fn new_login(user_id: i64, organization_id: i64, login_type: LoginType, secret: &[u8]) -> NewLogin {

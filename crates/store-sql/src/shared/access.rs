@@ -1,6 +1,7 @@
 //! Loading the facts of an access decision, and recording the decision.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Weekday;
 use gatehouse_domain::access::{
@@ -100,7 +101,7 @@ pub(super) async fn facts(
     };
     let member = user_id.zip(person.and_then(|p| p.flags));
     Ok(AccessFacts {
-        lock: Some(door.lock),
+        lock: Some(door.lock.clone()),
         member: member.map(|(user_id, flags)| MemberFacts { user_id, flags }),
         grants,
     })
@@ -145,7 +146,7 @@ pub(super) async fn person(
     generation: i64,
     organization_id: i64,
     user_id: i64,
-) -> StoreResult<Person> {
+) -> StoreResult<Arc<Person>> {
     let key = (organization_id, user_id);
     if let Some(person) = caches.people.get(generation, &key) {
         return Ok(person);
@@ -157,7 +158,7 @@ pub(super) async fn person(
         is_owner: organization.owner_user_id == Some(user_id),
         grants: super::members::grants(pool, organization_id, user_id).await?,
     };
-    let person = Person { flags, authority };
+    let person = Arc::new(Person { flags, authority });
     caches.people.put(generation, key, person.clone());
     Ok(person)
 }
@@ -168,12 +169,14 @@ async fn door(
     generation: i64,
     organization_id: i64,
     lock_id: i64,
-) -> StoreResult<Option<Door>> {
+) -> StoreResult<Option<Arc<Door>>> {
     let key = (organization_id, lock_id);
     if let Some(door) = caches.doors.get(generation, &key) {
         return Ok(door);
     }
-    let door = load_door(pool, organization_id, lock_id).await?;
+    let door = load_door(pool, organization_id, lock_id)
+        .await?
+        .map(Arc::new);
     caches.doors.put(generation, key, door.clone());
     Ok(door)
 }

@@ -26,11 +26,11 @@ use super::{db, Db};
 /// Everything a node caches; see each loader for what an entry holds.
 pub(super) struct Caches {
     pub(super) generation: Generation,
-    pub(super) principals: Memo<Vec<u8>, Principal>,
+    pub(super) principals: Memo<Vec<u8>, Arc<Principal>>,
     pub(super) readers: Memo<Vec<u8>, Reader>,
     pub(super) organizations: Memo<i64, Organization>,
-    pub(super) doors: Memo<(i64, i64), Option<Door>>,
-    pub(super) people: Memo<(i64, i64), Person>,
+    pub(super) doors: Memo<(i64, i64), Option<Arc<Door>>>,
+    pub(super) people: Memo<(i64, i64), Arc<Person>>,
 }
 
 impl Caches {

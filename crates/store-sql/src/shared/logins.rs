@@ -1,5 +1,7 @@
 //! Logins: sign-in sessions and API keys, stored only as secret hashes.
 
+use std::sync::Arc;
+
 use gatehouse_domain::{
     Actor, Authority, Login, LoginType, Member, NewEvent, NewLogin, Principal, Timestamp,
 };
@@ -111,17 +113,17 @@ pub(super) async fn authenticate(
     recorder: &Recorder,
     secret_hash: &[u8],
     now: Timestamp,
-) -> StoreResult<Option<Principal>> {
+) -> StoreResult<Option<Arc<Principal>>> {
     let generation = caches.generation.current().await?;
     let key = secret_hash.to_vec();
     let (mut principal, mut fresh) = match caches.principals.get(generation, &key) {
         Some(principal) => (principal, false),
         None => match load_principal(pool, caches, generation, secret_hash).await? {
-            Some(principal) => (principal, true),
+            Some(principal) => (Arc::new(principal), true),
             None => return Ok(None),
         },
     };
-    let login = &mut principal.login;
+    let login = &principal.login;
     if login.is_expired(principal.organization.device_logins_expire_after, now) {
         return Ok(None);
     }
@@ -130,7 +132,7 @@ pub(super) async fn authenticate(
         .is_none_or(|last| (now - last).num_seconds() >= TOUCH_INTERVAL_SECONDS);
     if stale {
         recorder.used(UsedTable::Logins, login.id, now).await?;
-        login.last_used_at = Some(now);
+        Arc::make_mut(&mut principal).login.last_used_at = Some(now);
         fresh = true;
     }
     if fresh {
@@ -181,7 +183,7 @@ async fn load_principal(
     };
     caches
         .people
-        .put(generation, (organization_id, user_id), person);
+        .put(generation, (organization_id, user_id), Arc::new(person));
     Ok(Some(Principal {
         login,
         member,

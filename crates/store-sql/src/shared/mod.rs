@@ -286,7 +286,7 @@ impl Store for SqlStore {
         &self,
         secret_hash: &[u8],
         now: Timestamp,
-    ) -> StoreResult<Option<Principal>> {
+    ) -> StoreResult<Option<std::sync::Arc<Principal>>> {
         logins::authenticate(&self.pool, &self.caches, &self.recorder, secret_hash, now).await
     }
 
