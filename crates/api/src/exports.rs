@@ -4,11 +4,12 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use gatehouse_domain::{
     neutralize, ExportFormat, ExportRow, ExportStatus, MemberExport, EXPORT_COLUMNS,
 };
-use gatehouse_store::MemberQuery;
+use gatehouse_store::{MemberQuery, RunningJob};
 
 use crate::wire::{time, time_opt};
 use crate::AppState;
@@ -43,6 +44,36 @@ fn cells(row: &ExportRow) -> [String; 16] {
     ]
 }
 
+/// How often a running export or import reports that its node is alive.
+pub const JOB_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How long a job may go unreported before any node marks it failed: its
+/// node stopped (several heartbeats, so a busy node is not mistaken).
+pub const JOB_SILENCE: chrono::Duration = chrono::Duration::seconds(90);
+
+/// Runs `work`, reporting `job()` every [`JOB_HEARTBEAT`] until it ends, so
+/// that the other nodes' sweeps leave it alone.
+pub async fn keeping_alive<T>(
+    state: &AppState,
+    job: impl Fn() -> RunningJob,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut beat = tokio::time::interval(JOB_HEARTBEAT);
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beat.tick() => {
+                let running = job();
+                if let Err(error) = state.store.keep_job_alive(running, state.clock.now()).await {
+                    tracing::warn!(%error, ?running, "could not report a running job");
+                }
+            }
+        }
+    }
+}
+
 /// Runs one export to its end, recording its status as it goes.
 pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
     let store = state.store.clone();
@@ -51,13 +82,22 @@ pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
         .set_member_export_status(export.id, ExportStatus::InProgress, 0, None, now())
         .await;
     let path = file_of(&state.exports_dir, &export);
-    let outcome = write(
-        store.as_ref(),
-        export.organization_id,
-        export.format,
-        &query,
-        &path,
-        &mut |_| {},
+    let rows = AtomicI64::new(0);
+    let job = || RunningJob::Export {
+        id: export.id,
+        rows: rows.load(Ordering::Relaxed),
+    };
+    let outcome = keeping_alive(
+        &state,
+        job,
+        write(
+            store.as_ref(),
+            export.organization_id,
+            export.format,
+            &query,
+            &path,
+            &mut |written| rows.store(written, Ordering::Relaxed),
+        ),
     )
     .await;
     let _ = match outcome {

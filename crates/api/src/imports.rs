@@ -125,12 +125,17 @@ pub async fn run(
     let _ = store
         .set_csv_import_status(import.id, ExportStatus::InProgress, "{}", state.clock.now())
         .await;
-    let summary = import_csv(
-        store.as_ref(),
-        &actor,
-        import.organization_id,
-        &content,
-        &mut |_| {},
+    let job = || gatehouse_store::RunningJob::Import { id: import.id };
+    let summary = crate::exports::keeping_alive(
+        &state,
+        job,
+        import_csv(
+            store.as_ref(),
+            &actor,
+            import.organization_id,
+            &content,
+            &mut |_| {},
+        ),
     )
     .await;
     let errors = serde_json::to_string(&summary.errors).unwrap_or_else(|_| "{}".into());

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use gatehouse_api::exports::JOB_SILENCE;
 use gatehouse_api::mail::Mailer;
 use gatehouse_api::{AppState, Clock, RateLimiter};
 use gatehouse_store::Store;
@@ -42,16 +43,9 @@ pub async fn serve(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Exports interrupted by a stop are reported failed, never left running.
-    let now = options.clock.now();
-    match store.fail_interrupted_exports(now).await {
-        Ok(0) => {}
-        Ok(failed) => tracing::warn!(
-            failed,
-            "member exports interrupted by the last stop were marked failed"
-        ),
-        Err(error) => tracing::error!(%error, "could not check for interrupted member exports"),
-    }
+    // Exports and imports interrupted by a stop (of this node or another)
+    // are reported failed, never left running.
+    tokio::spawn(sweep_interrupted_jobs(store.clone(), options.clock.clone()));
     let rate_limiter = RateLimiter::new(options.limits.per_second, options.limits.burst);
     rate_limiter.spawn_housekeeping();
     let mut state = AppState::new(store, rate_limiter, &options.data_dir, options.mailer);
@@ -93,5 +87,24 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing requests in flight");
+    }
+}
+
+/// Every half minute, marks failed the exports and imports whose node has
+/// not reported on them for [`JOB_SILENCE`]: that node stopped. Nodes that
+/// are running report their jobs, so a restart of one never fails another's.
+async fn sweep_interrupted_jobs(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        every.tick().await;
+        let now = clock.now();
+        match store.fail_interrupted_exports(now - JOB_SILENCE, now).await {
+            Ok(0) => {}
+            Ok(failed) => tracing::warn!(
+                failed,
+                "exports and imports interrupted by a stopped node were marked failed"
+            ),
+            Err(error) => tracing::error!(%error, "could not check for interrupted exports"),
+        }
     }
 }

@@ -41,6 +41,15 @@ pub use query::{
     RoleAssignmentQuery, TeamMembershipQuery, TeamQuery, Visibility,
 };
 
+/// A background job in progress on this node (see `keep_job_alive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunningJob {
+    /// A member export and the rows written so far.
+    Export { id: i64, rows: i64 },
+    /// A CSV user import.
+    Import { id: i64 },
+}
+
 /// Reports a seed's progress: the table, rows written, rows in all.
 pub type SeedProgress<'a> = dyn Fn(&'static str, u64, u64) + Send + Sync + 'a;
 
@@ -676,9 +685,18 @@ pub trait Store: Send + Sync + 'static {
         error: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// At start: every export left waiting or in progress by a stopped
-    /// server is marked failed; returns how many.
-    async fn fail_interrupted_exports(&self, now: Timestamp) -> StoreResult<u64>;
+    /// Every export and CSV import still waiting or in progress that no
+    /// node has reported on since `silent_since` (its node stopped) is
+    /// marked failed; returns how many. Every node runs this at start and
+    /// then periodically.
+    async fn fail_interrupted_exports(
+        &self,
+        silent_since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    /// A running export or import reports that its node is alive; a no-op
+    /// once the job has ended.
+    async fn keep_job_alive(&self, job: RunningJob, now: Timestamp) -> StoreResult<()>;
     /// Streams the members a query selects, as export rows, to `sink`, in id
     /// order; returns how many.
     async fn export_members(

@@ -2957,7 +2957,49 @@ pub async fn member_exports_survive_a_restart_as_failed(store: &dyn Store) {
         .set_member_export_status(running.id, ExportStatus::InProgress, 0, None, t0())
         .await
         .unwrap();
-    assert_eq!(store.fail_interrupted_exports(t0()).await.unwrap(), 1);
+    // Its node reports on it; a sweep leaves it alone until it goes silent.
+    let silence = Duration::seconds(90);
+    let reported = t0() + Duration::seconds(60);
+    let alive = crate::RunningJob::Export {
+        id: running.id,
+        rows: 7,
+    };
+    store.keep_job_alive(alive, reported).await.unwrap();
+    let soon = reported + Duration::seconds(60);
+    assert_eq!(
+        store
+            .fail_interrupted_exports(soon - silence, soon)
+            .await
+            .unwrap(),
+        0,
+        "reported a minute ago: its node is alive"
+    );
+    assert_eq!(
+        store
+            .member_export(org, running.id)
+            .await
+            .unwrap()
+            .rows_count,
+        7
+    );
+    let late = reported + Duration::seconds(100);
+    assert_eq!(
+        store
+            .fail_interrupted_exports(late - silence, late)
+            .await
+            .unwrap(),
+        1
+    );
+    let ended = crate::RunningJob::Export {
+        id: done.id,
+        rows: 99,
+    };
+    store.keep_job_alive(ended, late).await.unwrap();
+    assert_eq!(
+        store.member_export(org, done.id).await.unwrap().rows_count,
+        3,
+        "a report after the end changes nothing"
+    );
     let running = store.member_export(org, running.id).await.unwrap();
     assert_eq!(running.status, ExportStatus::Failed);
     assert!(running.error.unwrap().contains("restart"));

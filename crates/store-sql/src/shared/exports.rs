@@ -151,26 +151,58 @@ pub(super) async fn set_status(
     Ok(())
 }
 
-pub(super) async fn fail_interrupted(pool: &Pool<Db>, now: Timestamp) -> StoreResult<u64> {
+/// Fails the exports and imports still waiting or in progress that no node
+/// has reported on since `silent_since`: their node stopped. A running job
+/// reports at least every `JOB_HEARTBEAT` (see `keep_alive`).
+pub(super) async fn fail_interrupted(
+    pool: &Pool<Db>,
+    silent_since: Timestamp,
+    now: Timestamp,
+) -> StoreResult<u64> {
     let imports = sqlx::query(
         "UPDATE csv_user_imports SET status = 'failed', import_errors = '{\"base\":[\"interrupted by a restart; import the file again\"]}', \
-         updated_at = $1 WHERE status IN ('waiting', 'in_progress')",
+         updated_at = $1 WHERE status IN ('waiting', 'in_progress') AND updated_at < $2",
     )
     .bind(now)
+    .bind(silent_since)
     .execute(pool)
     .await
     .map_err(db)?
     .rows_affected();
     let failed = imports + sqlx::query(
         "UPDATE member_exports SET status = 'failed', error = 'interrupted by a restart; create the export again', \
-         updated_at = $1, finished_at = $1 WHERE status IN ('waiting', 'in_progress')",
+         updated_at = $1, finished_at = $1 WHERE status IN ('waiting', 'in_progress') AND updated_at < $2",
     )
     .bind(now)
+    .bind(silent_since)
     .execute(pool)
     .await
     .map_err(db)?
     .rows_affected();
     Ok(failed)
+}
+
+/// A running job's report that its node is alive: moves `updated_at` (and
+/// an export's row count) while the job is still running, never after.
+pub(super) async fn keep_alive(
+    pool: &Pool<Db>,
+    job: gatehouse_store::RunningJob,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let query = match job {
+        gatehouse_store::RunningJob::Export { id, rows } => sqlx::query(
+            "UPDATE member_exports SET rows_count = $1, updated_at = $2 WHERE id = $3 AND status = 'in_progress'",
+        )
+        .bind(rows)
+        .bind(now)
+        .bind(id),
+        gatehouse_store::RunningJob::Import { id } => sqlx::query(
+            "UPDATE csv_user_imports SET updated_at = $1 WHERE id = $2 AND status = 'in_progress'",
+        )
+        .bind(now)
+        .bind(id),
+    };
+    query.execute(pool).await.map_err(db).map(drop)
 }
 
 pub(super) async fn create_import(

@@ -1082,8 +1082,20 @@ impl Store for SqlStore {
         exports::set_status(&self.pool, id, status, rows_count, error, now).await
     }
 
-    async fn fail_interrupted_exports(&self, now: Timestamp) -> StoreResult<u64> {
-        exports::fail_interrupted(&self.pool, now).await
+    async fn fail_interrupted_exports(
+        &self,
+        silent_since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<u64> {
+        exports::fail_interrupted(&self.pool, silent_since, now).await
+    }
+
+    async fn keep_job_alive(
+        &self,
+        job: gatehouse_store::RunningJob,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        exports::keep_alive(&self.pool, job, now).await
     }
 
     async fn export_members(
