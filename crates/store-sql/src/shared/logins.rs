@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use gatehouse_domain::{
-    Actor, Authority, Login, LoginType, Member, NewEvent, NewLogin, Principal, Timestamp,
+    Actor, Authority, Login, LoginType, NewEvent, NewLogin, Principal, Timestamp,
 };
 use gatehouse_store::{Page, Paged, StoreError, StoreResult};
 use serde_json::json;
@@ -12,7 +12,7 @@ use sqlx::{Pool, QueryBuilder};
 use super::access::Person;
 use super::cache::Caches;
 use super::recorder::{Recorder, UsedTable};
-use super::rows::{LoginRow, MemberRow, LOGIN_SELECT, MEMBER_SELECT};
+use super::rows::{LoginRow, SignedInRow, LOGIN_SELECT, SIGNED_IN_SELECT};
 use super::{db, events, fetch_page, organizations, push_id_filter, Db};
 
 /// How stale `last_used_at` may get before a request refreshes it; keeps
@@ -149,30 +149,19 @@ async fn load_principal(
     generation: i64,
     secret_hash: &[u8],
 ) -> StoreResult<Option<Principal>> {
-    let row: Option<LoginRow> = sqlx::query_as(&format!("{LOGIN_SELECT} WHERE l.secret_hash = $1"))
-        .bind(secret_hash)
-        .fetch_optional(pool)
-        .await
-        .map_err(db)?;
+    // A login outlives nothing: without a membership it authenticates no one.
+    let row: Option<SignedInRow> =
+        sqlx::query_as(&format!("{SIGNED_IN_SELECT} WHERE l.secret_hash = $1"))
+            .bind(secret_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
     let Some(row) = row else {
         return Ok(None);
     };
-    let login: Login = row.try_into()?;
+    let (login, member) = row.split()?;
     let (organization_id, user_id) = (login.organization_id, login.user_id);
     let organization = organizations::cached(pool, caches, generation, organization_id).await?;
-    let member: Option<MemberRow> = sqlx::query_as(&format!(
-        "{MEMBER_SELECT} WHERE m.organization_id = $1 AND m.user_id = $2"
-    ))
-    .bind(organization_id)
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    // A login outlives nothing: without a membership it authenticates no one.
-    let Some(member) = member else {
-        return Ok(None);
-    };
-    let member = Member::from(member);
     let authority = Authority {
         is_owner: organization.owner_user_id == Some(user_id),
         grants: super::members::grants(pool, organization_id, user_id).await?,

@@ -262,6 +262,57 @@ impl TryFrom<LoginRow> for Login {
     }
 }
 
+/// A login with its member, in one statement: authenticating a request
+/// that is not cached yet.
+pub(super) const SIGNED_IN_SELECT: &str = concat!(
+    member_columns!(),
+    ", l.id AS login_id, l.type AS login_type, l.name AS login_name, l.is_primary, l.expire, \
+    l.device_brand, l.device_model, l.os_name, l.last_used_at AS login_last_used_at, \
+    l.created_at AS login_created_at, l.updated_at AS login_updated_at \
+    FROM logins l JOIN members m ON m.organization_id = l.organization_id AND m.user_id = l.user_id \
+    JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id"
+);
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SignedInRow {
+    #[sqlx(flatten)]
+    member: MemberRow,
+    login_id: i64,
+    login_type: String,
+    login_name: Option<String>,
+    is_primary: bool,
+    expire: bool,
+    device_brand: Option<String>,
+    device_model: Option<String>,
+    os_name: Option<String>,
+    login_last_used_at: Option<Timestamp>,
+    login_created_at: Timestamp,
+    login_updated_at: Timestamp,
+}
+
+impl SignedInRow {
+    pub(super) fn split(self) -> Result<(Login, Member), StoreError> {
+        let login = LoginRow {
+            id: self.login_id,
+            user_id: self.member.user_id,
+            organization_id: self.member.organization_id,
+            user_email: self.member.user_email.clone(),
+            user_name: self.member.user_name.clone(),
+            login_type: self.login_type,
+            name: self.login_name,
+            is_primary: self.is_primary,
+            expire: self.expire,
+            device_brand: self.device_brand,
+            device_model: self.device_model,
+            os_name: self.os_name,
+            last_used_at: self.login_last_used_at,
+            created_at: self.login_created_at,
+            updated_at: self.login_updated_at,
+        };
+        Ok((login.try_into()?, Member::from(self.member)))
+    }
+}
+
 pub(super) const PLACE_COLUMNS: &str = "SELECT p.id, p.organization_id, p.name, p.description, \
     p.address, p.latitude, p.longitude, p.image, p.time_zone, p.locked_down, p.locked_down_since, \
     p.created_at, p.updated_at, f.created_at AS favorited_at, \
