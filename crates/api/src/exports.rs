@@ -51,22 +51,24 @@ pub const JOB_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20
 /// node stopped (several heartbeats, so a busy node is not mistaken).
 pub const JOB_SILENCE: chrono::Duration = chrono::Duration::seconds(90);
 
-/// Runs `work`, reporting `job()` every [`JOB_HEARTBEAT`] until it ends, so
-/// that the other nodes' sweeps leave it alone.
+/// Runs `work`, reporting `job()` through `store` every `every` until it
+/// ends, so that the other nodes' sweeps leave it alone.
 pub async fn keeping_alive<T>(
-    state: &AppState,
+    store: &dyn gatehouse_store::Store,
+    clock: &dyn crate::Clock,
+    every: std::time::Duration,
     job: impl Fn() -> RunningJob,
     work: impl std::future::Future<Output = T>,
 ) -> T {
     let mut work = std::pin::pin!(work);
-    let mut beat = tokio::time::interval(JOB_HEARTBEAT);
+    let mut beat = tokio::time::interval(every);
     beat.tick().await;
     loop {
         tokio::select! {
             done = &mut work => return done,
             _ = beat.tick() => {
                 let running = job();
-                if let Err(error) = state.store.keep_job_alive(running, state.clock.now()).await {
+                if let Err(error) = store.keep_job_alive(running, clock.now()).await {
                     tracing::warn!(%error, ?running, "could not report a running job");
                 }
             }
@@ -88,7 +90,9 @@ pub async fn run(state: AppState, export: MemberExport, query: MemberQuery) {
         rows: rows.load(Ordering::Relaxed),
     };
     let outcome = keeping_alive(
-        &state,
+        store.as_ref(),
+        state.clock.as_ref(),
+        JOB_HEARTBEAT,
         job,
         write(
             store.as_ref(),

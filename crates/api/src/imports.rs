@@ -127,7 +127,9 @@ pub async fn run(
         .await;
     let job = || gatehouse_store::RunningJob::Import { id: import.id };
     let summary = crate::exports::keeping_alive(
-        &state,
+        store.as_ref(),
+        state.clock.as_ref(),
+        crate::exports::JOB_HEARTBEAT,
         job,
         import_csv(
             store.as_ref(),

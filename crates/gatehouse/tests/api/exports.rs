@@ -14,6 +14,7 @@ crate::on_both_backends!(
     exports_are_scoped_and_guarded,
     reports_offer_the_member_export,
     csv_imports_report_bad_rows_and_repeat_cleanly,
+    running_jobs_report_their_node_alive,
 );
 
 /// Names a spreadsheet must show as they are, and ones it must not evaluate.
@@ -420,4 +421,60 @@ async fn csv_imports_report_bad_rows_and_repeat_cleanly(app: &TestApp) {
     )
     .await
     .assert_invalid(&["content", "file_name"]);
+}
+
+/// A job's node reports it while it runs (rows so far, at the clock's
+/// time), so the sweeps of other nodes leave it alone; once the job has
+/// ended, nothing more is reported.
+async fn running_jobs_report_their_node_alive(app: &TestApp) {
+    use gatehouse_domain::{ExportFormat, ExportStatus};
+    use gatehouse_store::RunningJob;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let owner = app.organization("alive", Subscription::Standard).await;
+    let store = app.store.as_ref();
+    let started = gatehouse_api::Clock::now(app.clock.as_ref());
+    let export = store
+        .create_member_export(
+            owner.organization_id,
+            owner.user_id,
+            ExportFormat::Csv,
+            "{}",
+            started,
+        )
+        .await
+        .unwrap();
+    store
+        .set_member_export_status(export.id, ExportStatus::InProgress, 0, None, started)
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    let rows = AtomicI64::new(0);
+    let job = || RunningJob::Export {
+        id: export.id,
+        rows: rows.load(Ordering::Relaxed),
+    };
+    let work = async {
+        rows.store(42, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        "done"
+    };
+    let every = Duration::from_millis(50);
+    let done =
+        gatehouse_api::exports::keeping_alive(store, app.clock.as_ref(), every, job, work).await;
+    assert_eq!(done, "done");
+    let reported = store
+        .member_export(owner.organization_id, export.id)
+        .await
+        .unwrap();
+    assert_eq!(reported.rows_count, 42);
+    assert_eq!(reported.status, ExportStatus::InProgress);
+    let now = gatehouse_api::Clock::now(app.clock.as_ref());
+    assert_eq!(
+        store
+            .fail_interrupted_exports(now - chrono::Duration::minutes(1), now)
+            .await
+            .unwrap(),
+        0,
+        "reported five minutes after it started: still alive"
+    );
 }
