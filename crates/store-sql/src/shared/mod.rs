@@ -123,8 +123,8 @@ struct Counted<T> {
 
 /// Like [`fetch_page`], in one statement: the total comes with every row
 /// (`COUNT(*) OVER ()`), so an expensive filter (a text search) is
-/// evaluated once. `select` is the column list without FROM. A page past the
-/// end has no row to carry the total, and counts on its own.
+/// evaluated once. A page past the end has no row to carry the total, and
+/// counts on its own.
 async fn fetch_page_once<R>(
     pool: &Pool<Db>,
     count: &str,
@@ -136,31 +136,15 @@ async fn fetch_page_once<R>(
 where
     R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
 {
-    let mut selecting = QueryBuilder::<Db>::new(select);
-    selecting.push(", COUNT(*) OVER () AS total_count");
-    filter(&mut selecting);
-    selecting
-        .push(order_by)
-        .push(" LIMIT ")
-        .push_bind(page.limit)
-        .push(" OFFSET ")
-        .push_bind(page.offset);
-    let rows: Vec<Counted<R>> = selecting
+    let counted_select = format!("{select}, COUNT(*) OVER () AS total_count");
+    let rows: Vec<Counted<R>> = page_of(&counted_select, filter, order_by, page)
         .build_query_as()
         .fetch_all(pool)
         .await
         .map_err(db)?;
     let total = match rows.first() {
         Some(first) => first.total_count,
-        None => {
-            let mut counting = QueryBuilder::<Db>::new(count);
-            filter(&mut counting);
-            counting
-                .build_query_scalar()
-                .fetch_one(pool)
-                .await
-                .map_err(db)?
-        }
+        None => count_all(pool, count, filter).await?,
     };
     Ok((rows.into_iter().map(|counted| counted.row).collect(), total))
 }
@@ -179,13 +163,37 @@ async fn fetch_page<R>(
 where
     R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
 {
+    let total = count_all(pool, count, filter).await?;
+    let rows = page_of(select, filter, order_by, page)
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    Ok((rows, total))
+}
+
+/// The size of the filtered set.
+async fn count_all(
+    pool: &Pool<Db>,
+    count: &str,
+    filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
+) -> StoreResult<i64> {
     let mut counting = QueryBuilder::<Db>::new(count);
     filter(&mut counting);
-    let total: i64 = counting
+    counting
         .build_query_scalar()
         .fetch_one(pool)
         .await
-        .map_err(db)?;
+        .map_err(db)
+}
+
+/// The statement selecting one page of the filtered set.
+fn page_of<'a>(
+    select: &str,
+    filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
+    order_by: &str,
+    page: Page,
+) -> QueryBuilder<'a, Db> {
     let mut selecting = QueryBuilder::<Db>::new(select);
     filter(&mut selecting);
     selecting
@@ -194,12 +202,7 @@ where
         .push_bind(page.limit)
         .push(" OFFSET ")
         .push_bind(page.offset);
-    let rows = selecting
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    Ok((rows, total))
+    selecting
 }
 
 /// Escapes a user's search text for `LIKE ... ESCAPE '\'` and lower-cases it
