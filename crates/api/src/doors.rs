@@ -28,16 +28,18 @@ pub async fn open(store: &dyn Store, attempt: Attempt<'_>, now: Timestamp) -> Ap
         .await?;
     let decision = decide(&facts, &attempt.credential, now);
     let denial = decision.denial();
-    if denial == Some(Denial::LockNotFound) {
+    let Some(lock) = &facts.lock else {
         // No door, nothing to record it against.
         return Err(ApiError::Door(Denial::LockNotFound));
-    }
+    };
     let user_id = match attempt.subject {
         AccessSubject::User(user_id) => Some(user_id),
         AccessSubject::Link { user_id, .. } => user_id,
     };
     let record = AccessRecord {
         lock_id: attempt.lock_id,
+        lock_name: lock.name.clone(),
+        place_id: lock.place_id,
         user_id: user_id.filter(|_| facts.member.is_some()),
         actor_name: attempt.actor_name.map(str::to_owned),
         actor_email: attempt.actor_email.map(str::to_owned),

@@ -11,6 +11,8 @@ use crate::{GroupRestrictions, MemberFlags, Role, Timestamp};
 #[derive(Debug, Clone, PartialEq)]
 pub struct LockFacts {
     pub id: i64,
+    /// Named in the decision's event.
+    pub name: String,
     pub place_id: i64,
     pub locked_down: bool,
     pub place_locked_down: bool,
@@ -454,6 +456,7 @@ mod tests {
     fn lock() -> LockFacts {
         LockFacts {
             id: 1,
+            name: "Front door".into(),
             place_id: 1,
             locked_down: false,
             place_locked_down: false,

@@ -129,6 +129,9 @@ pub enum AccessSubject {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessRecord {
     pub lock_id: i64,
+    /// The door's name and place as the decision saw them, for the event.
+    pub lock_name: String,
+    pub place_id: i64,
     pub user_id: Option<i64>,
     pub actor_name: Option<String>,
     pub actor_email: Option<String>,

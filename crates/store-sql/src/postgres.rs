@@ -22,6 +22,9 @@ fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
 /// What the seed runs after loading: fresh planner statistics.
 const AFTER_BULK_LOAD: &[&str] = &["ANALYZE"];
 
+/// PostgreSQL checkpoints by itself, apart from the sessions that write.
+const CHECKPOINT: Option<&str> = None;
+
 #[path = "shared/mod.rs"]
 mod shared;
 

@@ -37,6 +37,10 @@ const AFTER_BULK_LOAD: &[&str] = &[
     "ANALYZE",
 ];
 
+/// How the recorder keeps the write-ahead log short (see
+/// `recorder::checkpoint`).
+const CHECKPOINT: Option<&str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
+
 #[path = "shared/mod.rs"]
 mod shared;
 
@@ -54,6 +58,9 @@ impl SqliteStore {
             // PostgreSQL: an access decision's event survives a power cut.
             // Batched decisions (`shared::recorder`) keep that affordable.
             .synchronous(SqliteSynchronous::Full)
+            // The recorder checkpoints in the background; a commit copies
+            // the log only when it has grown this far all the same.
+            .pragma("wal_autocheckpoint", "10000")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .optimize_on_close(true, 400);

@@ -2382,6 +2382,8 @@ pub async fn access_facts_and_records(store: &dyn Store) {
     // Recording: the event, and a grant's last access.
     let record = |success: bool, code: Option<&'static str>| AccessRecord {
         lock_id: door.id,
+        lock_name: door.name.clone(),
+        place_id: door.place_id,
         user_id: Some(m.user_id),
         actor_name: Some("in".into()),
         actor_email: Some("in@x.io".into()),
@@ -3693,6 +3695,8 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
         org,
         &AccessRecord {
             lock_id: door.id,
+            lock_name: door.name.clone(),
+            place_id: door.place_id,
             user_id: Some(m.user_id),
             actor_name: Some("emp".into()),
             actor_email: Some("emp@x.io".into()),
@@ -3816,6 +3820,8 @@ pub async fn decisions_at_once_all_land(store: &dyn Store) {
     }
     let record = |user_id: i64, success: bool| AccessRecord {
         lock_id: door.id,
+        lock_name: door.name.clone(),
+        place_id: door.place_id,
         user_id: Some(user_id),
         actor_name: Some("m".into()),
         actor_email: Some("m@batch.io".into()),

@@ -20,6 +20,7 @@ use super::{db, events, Db};
 
 type LockRow = (
     i64,
+    String,
     i64,
     bool,
     bool,
@@ -187,7 +188,7 @@ async fn load_door(
     lock_id: i64,
 ) -> StoreResult<Option<Door>> {
     let lock: Option<LockRow> = sqlx::query_as(
-        "SELECT l.id, l.place_id, l.locked_down, p.locked_down, l.latitude, l.longitude, l.geofence_restriction_enabled, \
+        "SELECT l.id, l.name, l.place_id, l.locked_down, p.locked_down, l.latitude, l.longitude, l.geofence_restriction_enabled, \
          l.geofence_restriction_radius, l.reader_restriction_enabled, COALESCE(p.time_zone, o.time_zone) \
          FROM locks l JOIN places p ON p.id = l.place_id JOIN organizations o ON o.id = l.organization_id \
          WHERE l.organization_id = $1 AND l.id = $2",
@@ -199,6 +200,7 @@ async fn load_door(
     .map_err(db)?;
     let Some((
         id,
+        name,
         place_id,
         locked_down,
         place_locked_down,
@@ -214,6 +216,7 @@ async fn load_door(
     };
     let lock = LockFacts {
         id,
+        name,
         place_id,
         locked_down,
         place_locked_down,
@@ -338,28 +341,14 @@ async fn groups_holding(pool: &Pool<Db>, lock_id: i64) -> StoreResult<HashMap<i6
     Ok(groups)
 }
 
-/// Writes decisions' events, and each granted member's last access, inside
-/// `tx`: one statement for the doors' names, one for all the events, one
-/// per grant. The recorder commits decisions in batches.
-pub(super) async fn record_all(
-    tx: &mut sqlx::Transaction<'_, Db>,
+/// Writes decisions' events in one statement. A granted member's last
+/// access follows from its event (trigger `events_last_access`, migration
+/// 0011), so the statement alone is the whole write: the recorder needs no
+/// transaction around it, and one round trip stores a batch.
+pub(super) async fn record_all<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     decisions: &[(i64, &AccessRecord, Timestamp)],
 ) -> Result<(), sqlx::Error> {
-    let mut lock_ids: Vec<i64> = decisions
-        .iter()
-        .map(|(_, record, _)| record.lock_id)
-        .collect();
-    lock_ids.sort_unstable();
-    lock_ids.dedup();
-    let mut sql = sqlx::QueryBuilder::<Db>::new(
-        "SELECT id, organization_id, name, place_id FROM locks WHERE ",
-    );
-    super::visibility::push_in(&mut sql, "id", &lock_ids);
-    let doors: Vec<(i64, i64, String, i64)> = sql.build_query_as().fetch_all(&mut **tx).await?;
-    let doors: HashMap<i64, (i64, String, i64)> = doors
-        .into_iter()
-        .map(|(id, organization_id, name, place_id)| (id, (organization_id, name, place_id)))
-        .collect();
     let actors: Vec<Actor> = decisions
         .iter()
         .map(
@@ -378,24 +367,18 @@ pub(super) async fn record_all(
         .iter()
         .zip(&actors)
         .map(|(&(organization_id, record, at), actor)| {
-            let (name, place_id) = match doors.get(&record.lock_id) {
-                Some((owner, name, place_id)) if *owner == organization_id => {
-                    (name.clone(), Some(*place_id))
-                }
-                _ => (format!("#{}", record.lock_id), None),
-            };
             let mut event = NewEvent::change(
                 organization_id,
                 "Lock",
                 "unlock",
                 record.lock_id,
-                name,
+                record.lock_name.clone(),
                 json!({"group_id": record.group_id}),
             );
             event.success = record.success;
             event.error_code = record.error_code.map(str::to_owned);
             event.message = record.message.map(str::to_owned);
-            event.place_id = place_id;
+            event.place_id = Some(record.place_id);
             events::Decision {
                 actor,
                 event,
@@ -405,38 +388,5 @@ pub(super) async fn record_all(
             }
         })
         .collect();
-    events::record_decisions(tx, events).await?;
-    // Each granted member's latest access, in one statement.
-    let mut accessed: HashMap<(i64, i64), (Timestamp, i64)> = HashMap::new();
-    for &(organization_id, record, at) in decisions {
-        if let (true, Some(user_id)) = (record.success, record.user_id) {
-            let latest = accessed
-                .entry((organization_id, user_id))
-                .or_insert((at, record.lock_id));
-            if at >= latest.0 {
-                *latest = (at, record.lock_id);
-            }
-        }
-    }
-    if accessed.is_empty() {
-        return Ok(());
-    }
-    let mut sql = sqlx::QueryBuilder::<Db>::new(
-        "WITH accessed (organization_id, user_id, accessed_at, lock_id) AS (",
-    );
-    sql.push_values(
-        accessed,
-        |mut row, ((organization_id, user_id), (at, lock_id))| {
-            row.push_bind(organization_id)
-                .push_bind(user_id)
-                .push_bind(at)
-                .push_bind(lock_id);
-        },
-    );
-    sql.push(
-        ") UPDATE members SET last_accessed_at = accessed.accessed_at, last_accessed_lock_id = accessed.lock_id \
-         FROM accessed WHERE members.organization_id = accessed.organization_id \
-         AND members.user_id = accessed.user_id",
-    );
-    sql.build().execute(&mut **tx).await.map(drop)
+    events::record_decisions(executor, events).await
 }

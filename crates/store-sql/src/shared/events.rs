@@ -66,8 +66,8 @@ pub(super) struct Decision<'a> {
 /// Access decisions, in one statement: each attributed to the person when
 /// there is one, else to the credential itself (a visitor's link, an
 /// unknown card).
-pub(super) async fn record_decisions(
-    tx: &mut Transaction<'_, Db>,
+pub(super) async fn record_decisions<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     decisions: Vec<Decision<'_>>,
 ) -> Result<(), sqlx::Error> {
     let rows = decisions.into_iter().map(|decision| {
@@ -84,7 +84,7 @@ pub(super) async fn record_decisions(
         source.authenticated_by = Some(decision.authenticated_by);
         (source, decision.event, decision.at)
     });
-    insert_all(tx, rows).await
+    insert_all(executor, rows).await
 }
 
 async fn insert(
@@ -93,11 +93,20 @@ async fn insert(
     event: NewEvent,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    insert_all(tx, std::iter::once((source, event, now))).await
+    insert_all(&mut **tx, std::iter::once((source, event, now))).await
 }
 
-async fn insert_all<'a>(
-    tx: &mut Transaction<'_, Db>,
+/// A time-ordered UUID (version 7, from the event's own time): new events'
+/// ids land at the end of the `uuid` index instead of on a random page of
+/// it, so writing an event dirties one index page, not one per event.
+fn event_uuid(at: Timestamp) -> uuid::Uuid {
+    let nanos = at.timestamp_subsec_nanos();
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, nanos))
+}
+
+async fn insert_all<'a, 'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
     rows: impl Iterator<Item = (Source<'a>, NewEvent, Timestamp)>,
 ) -> Result<(), sqlx::Error> {
     let mut sql = QueryBuilder::<Db>::new(
@@ -108,7 +117,7 @@ async fn insert_all<'a>(
     let mut any = false;
     sql.push_values(rows, |mut row, (source, event, at)| {
         any = true;
-        row.push_bind(uuid::Uuid::new_v4().to_string())
+        row.push_bind(event_uuid(at).to_string())
             .push_bind(event.organization_id)
             .push_bind(event.event_type())
             .push_bind(source.actor_type.map(str::to_owned))
@@ -130,7 +139,7 @@ async fn insert_all<'a>(
     if !any {
         return Ok(());
     }
-    sql.build().execute(&mut **tx).await.map(drop)
+    sql.build().execute(executor).await.map(drop)
 }
 
 pub(super) async fn list(
@@ -277,4 +286,22 @@ pub(super) async fn get_set(
         interval: (from, until),
         created_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::event_uuid;
+
+    #[test]
+    fn event_ids_are_version_7_and_follow_time() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap();
+        let first = event_uuid(at);
+        let later = event_uuid(at + Duration::milliseconds(1));
+        assert_eq!(first.get_version_num(), 7);
+        assert!(first.to_string() < later.to_string(), "{first} < {later}");
+        let (seconds, _) = first.get_timestamp().unwrap().to_unix();
+        assert_eq!(seconds, at.timestamp() as u64);
+    }
 }
