@@ -101,13 +101,7 @@ pub async fn open_with_card(
     let card = store
         .presented_card(reader.organization_id, identity, now)
         .await?;
-    let holder = match card.as_ref().and_then(|c| c.user_id) {
-        Some(user_id) => store
-            .member_of_user(reader.organization_id, user_id)
-            .await
-            .ok(),
-        None => None,
-    };
+    let holder = card.as_ref().and_then(|c| c.holder.clone());
     let (subject, credential, card_id) = match card {
         None => (AccessSubject::User(0), Credential::Card(None), 0),
         Some(card) => {
@@ -134,8 +128,8 @@ pub async fn open_with_card(
         lock_id,
         subject,
         credential,
-        actor_name: holder.as_ref().map(|m| m.name.as_str()),
-        actor_email: holder.as_ref().map(|m| m.user_email.as_str()),
+        actor_name: holder.as_ref().map(|(name, _)| name.as_str()),
+        actor_email: holder.as_ref().map(|(_, email)| email.as_str()),
         authenticated_by: ("Card", card_id),
     };
     open(store, attempt, now).await

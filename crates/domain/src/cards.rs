@@ -126,6 +126,8 @@ pub struct PresentedCard {
     pub user_id: Option<i64>,
     pub activated: bool,
     pub two_factor_pin_hash: Option<String>,
+    /// The holder's name and e-mail when they are a member, for the event.
+    pub holder: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -19,8 +19,9 @@ fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
         .push(" ESCAPE '\\'");
 }
 
-/// What the seed runs after loading: fresh planner statistics.
-const AFTER_BULK_LOAD: &[&str] = &["ANALYZE"];
+/// What the seed runs after loading: the old row versions its last-access
+/// updates left behind removed, and fresh planner statistics.
+const AFTER_BULK_LOAD: &[&str] = &["VACUUM ANALYZE"];
 
 /// PostgreSQL checkpoints by itself, apart from the sessions that write.
 const CHECKPOINT: Option<&str> = None;

@@ -2729,6 +2729,11 @@ pub async fn cards_from_enrolment_to_the_reader(store: &dyn Store) {
         (Some(m.user_id), false)
     );
     assert_eq!(
+        presented.holder,
+        Some((m.name.clone(), "card@x.io".to_owned())),
+        "the holder, named for the event"
+    );
+    assert_eq!(
         store.card(org, card.id).await.unwrap().last_used_at,
         Some(t0())
     );

@@ -638,17 +638,27 @@ pub(super) async fn presented_card(
     identity: &CardIdentity,
     now: Timestamp,
 ) -> StoreResult<Option<PresentedCard>> {
-    type Found = (i64, Option<i64>, Option<String>, Option<String>);
+    type Found = (
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let found: Option<Found> = sqlx::query_as(
-        "SELECT c.id, ca.user_id, ca.status, ca.two_factor_pin_hash FROM cards c \
-         LEFT JOIN card_assignments ca ON ca.card_id = c.id WHERE c.organization_id = $1 AND c.identity = $2",
+        "SELECT c.id, ca.user_id, ca.status, ca.two_factor_pin_hash, COALESCE(m.name, u.name), u.email \
+         FROM cards c LEFT JOIN card_assignments ca ON ca.card_id = c.id \
+         LEFT JOIN members m ON m.organization_id = c.organization_id AND m.user_id = ca.user_id \
+         LEFT JOIN users u ON u.id = m.user_id \
+         WHERE c.organization_id = $1 AND c.identity = $2",
     )
     .bind(organization_id)
     .bind(identity.key())
     .fetch_optional(pool)
     .await
     .map_err(db)?;
-    let Some((card_id, user_id, status, pin)) = found else {
+    let Some((card_id, user_id, status, pin, name, email)) = found else {
         return Ok(None);
     };
     recorder.used(UsedTable::Cards, card_id, now).await?;
@@ -657,6 +667,7 @@ pub(super) async fn presented_card(
         user_id,
         activated: status.as_deref() == Some("activated"),
         two_factor_pin_hash: pin,
+        holder: name.zip(email),
     }))
 }
 
