@@ -155,6 +155,43 @@ impl SeedPlan {
     pub fn card_token(&self, card: u64) -> String {
         format!("{:016x}", mix(self.seed.rotate_left(17) ^ card))
     }
+
+    /// Past event `e` (of `events`, oldest first, spread over 30 days): an
+    /// unlock by a member at their door, one in twenty denied.
+    pub fn past_event(&self, e: u64) -> PastEvent {
+        let draw = mix(self.seed ^ e.rotate_left(29));
+        let member = draw % self.members;
+        PastEvent {
+            draw,
+            member,
+            lock: self.door_of_member(member),
+            denied: draw.is_multiple_of(20),
+            seconds_ago: (self.events - e) as i64 * 2_592_000 / self.events.max(1) as i64,
+        }
+    }
+
+    /// Each member's last granted past event (their last access), if any.
+    pub fn last_grants(&self) -> Vec<Option<u64>> {
+        let mut last = vec![None; self.members as usize];
+        for e in 0..self.events {
+            let event = self.past_event(e);
+            if !event.denied {
+                last[event.member as usize] = Some(e);
+            }
+        }
+        last
+    }
+}
+
+/// One of the seed's past events; see `SeedPlan::past_event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastEvent {
+    /// The random draw it was made from (its uuid is made from it too).
+    pub draw: u64,
+    pub member: u64,
+    pub lock: u64,
+    pub denied: bool,
+    pub seconds_ago: i64,
 }
 
 #[cfg(test)]
@@ -187,6 +224,29 @@ mod tests {
             assert_ne!(first, second);
             assert_eq!(plan.group_of_lock(plan.door_of_member(member)), first);
         }
+    }
+
+    #[test]
+    fn last_grants_are_each_members_latest_granted_event() {
+        let plan = SeedPlan {
+            members: 50,
+            events: 2_000,
+            ..SeedPlan::default()
+        };
+        let last = plan.last_grants();
+        for member in 0..plan.members {
+            let latest = (0..plan.events).rev().find(|&e| {
+                let event = plan.past_event(e);
+                event.member == member && !event.denied
+            });
+            assert_eq!(last[member as usize], latest, "member {member}");
+        }
+        assert!(
+            last.iter().all(Option::is_some),
+            "2,000 events reach all 50"
+        );
+        let (first, latest) = (plan.past_event(0), plan.past_event(plan.events - 1));
+        assert!(first.seconds_ago > latest.seconds_ago, "oldest first");
     }
 
     #[test]

@@ -3455,6 +3455,17 @@ pub async fn seed_builds_the_planned_organization(store: &dyn Store) {
         .unwrap()
         .expect("the seeded login");
     assert_eq!(principal.login.user_email, plan.member_email(member));
+    // Each member's last access is the last grant of their history.
+    let seeded = store
+        .member_of_user(org, principal.login.user_id)
+        .await
+        .unwrap();
+    let last = plan.last_grants()[member as usize].map(|e| plan.past_event(e));
+    assert_eq!(
+        seeded.last_accessed_at,
+        last.map(|event| t0() - chrono::Duration::seconds(event.seconds_ago))
+    );
+    assert!(last.is_some(), "500 events reach member {member}");
     let door = locks[plan.door_of_member(member) as usize];
     let facts = store
         .access_facts(

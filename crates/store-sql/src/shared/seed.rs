@@ -1,7 +1,7 @@
 //! Bulk generation of a benchmark organization (`gatehouse seed`): the
 //! plan's rows written with multi-row inserts, one transaction per table.
 
-use gatehouse_domain::seed::{mix, SeedPlan};
+use gatehouse_domain::seed::SeedPlan;
 use gatehouse_domain::{CardIdentity, MemberFlags, Subscription, Timestamp};
 use gatehouse_store::{SeedProgress, StoreResult};
 use sqlx::query_builder::Separated;
@@ -145,10 +145,24 @@ pub(super) async fn seed(
     )
     .await?;
     let flags = MemberFlags::defaults(Subscription::Organizations);
+    // Members start with the last access their history below ends on, so
+    // the events' last-access trigger finds nothing newer to write: a
+    // history of a million events costs no member updates.
+    let last_grants = plan.last_grants();
+    let last_access = |member: u64| {
+        last_grants[member as usize].map(|e| {
+            let event = plan.past_event(e);
+            (
+                now - chrono::Duration::seconds(event.seconds_ago),
+                locks[event.lock as usize],
+            )
+        })
+    };
     bulk(
         pool,
         "INSERT INTO members (organization_id, user_id, metadata, access_enabled, password_flow_enabled, \
-         link_enabled, app_enabled, card_enabled, cards_without_activation_enabled, search, created_at, updated_at) ",
+         link_enabled, app_enabled, card_enabled, cards_without_activation_enabled, search, \
+         last_accessed_at, last_accessed_lock_id, created_at, updated_at) ",
         plan.members,
         false,
         "members",
@@ -168,6 +182,8 @@ pub(super) async fn seed(
                     &plan.member_email(i),
                     None,
                 ))
+                .push_bind(last_access(i).map(|(at, _)| at))
+                .push_bind(last_access(i).map(|(_, lock)| lock))
                 .push_bind(now)
                 .push_bind(now);
         },
@@ -277,11 +293,9 @@ pub(super) async fn seed(
         "events",
         progress,
         |b, e| {
-            let r = mix(plan.seed ^ e.rotate_left(29));
-            let member = r % plan.members;
-            let lock = plan.door_of_member(member);
-            let denied = r.is_multiple_of(20);
-            let at = now - chrono::Duration::seconds((plan.events - e) as i64 * 2_592_000 / plan.events.max(1) as i64);
+            let event = plan.past_event(e);
+            let (r, member, lock, denied) = (event.draw, event.member, event.lock, event.denied);
+            let at = now - chrono::Duration::seconds(event.seconds_ago);
             b.push_bind(format!(
                 "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
                 r >> 32,
