@@ -65,6 +65,7 @@ macro_rules! conformance_tests {
             concurrent_writers_all_succeed,
             member_search_by_substring,
             decisions_at_once_all_land,
+            a_decision_that_cannot_be_written_fails_alone,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -3904,4 +3905,56 @@ pub async fn decisions_at_once_all_land(store: &dyn Store) {
     assert_eq!(events.total, 30);
     assert_eq!(events.items.iter().filter(|e| !e.success).count(), 10);
     assert!(events.items.iter().all(|e| e.object_name == "Door"));
+}
+
+/// A decision that cannot be written (here: of an organization that does
+/// not exist) shares a batch with good ones: it fails, they land, and the
+/// writer goes on writing afterwards.
+pub async fn a_decision_that_cannot_be_written_fails_alone(store: &dyn Store) {
+    use gatehouse_domain::AccessRecord;
+    let a = organization(store, "failco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, hq.id, "Door").await;
+    let record = AccessRecord {
+        lock_id: door.id,
+        lock_name: door.name.clone(),
+        place_id: door.place_id,
+        user_id: None,
+        actor_name: Some("link".into()),
+        actor_email: None,
+        authenticated_by: ("GroupLink", 1),
+        success: true,
+        error_code: None,
+        message: None,
+        group_id: None,
+    };
+    let missing = org + 1_000_000;
+    let writes = (0..9).map(|i| {
+        let organization = if i == 4 { missing } else { org };
+        store.record_access(organization, &record, t0())
+    });
+    let results = futures_util::future::join_all(writes).await;
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.is_err(), i == 4, "write {i}: {result:?}");
+    }
+    store
+        .record_access(org, &record, t0() + Duration::minutes(1))
+        .await
+        .expect("the writer goes on");
+    let events = store
+        .list_events(
+            org,
+            &EventQuery {
+                event_type: Some("lock.unlock".into()),
+                page: Page::new(100, 0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 9, "eight of the batch and the one after");
 }
