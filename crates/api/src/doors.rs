@@ -99,7 +99,7 @@ pub async fn open_with_card(
         return Err(ApiError::Door(Denial::LockNotFound));
     }
     let card = store
-        .presented_card(reader.organization_id, identity, now)
+        .presented_card(reader.organization_id, identity)
         .await?;
     let holder = card.as_ref().and_then(|c| c.holder.clone());
     let (subject, credential, card_id) = match card {

@@ -619,12 +619,13 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Reader>;
     async fn authenticate_reader(&self, secret_hash: &[u8]) -> StoreResult<Option<Reader>>;
-    /// The card a reader read, with its holder, if enrolled; records its use.
+    /// The card a reader read, with its holder, if enrolled. Its use is
+    /// recorded with the decision it leads to (`record_access` of a
+    /// decision authenticated by the card), in the same write.
     async fn presented_card(
         &self,
         organization_id: i64,
         identity: &CardIdentity,
-        now: Timestamp,
     ) -> StoreResult<Option<PresentedCard>>;
     async fn list_group_links(
         &self,

@@ -2721,7 +2721,7 @@ pub async fn cards_from_enrolment_to_the_reader(store: &dyn Store) {
         })
     ));
     let presented = store
-        .presented_card(org, &CardIdentity::Token("tok-1".into()), t0())
+        .presented_card(org, &CardIdentity::Token("tok-1".into()))
         .await
         .unwrap()
         .unwrap();
@@ -2734,9 +2734,33 @@ pub async fn cards_from_enrolment_to_the_reader(store: &dyn Store) {
         Some((m.name.clone(), "card@x.io".to_owned())),
         "the holder, named for the event"
     );
+    // The card's use is written with the decision the read leads to.
+    assert_eq!(store.card(org, card.id).await.unwrap().last_used_at, None);
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let door = lock_in(store, &a, hq.id, "Reader door").await;
+    let decision = gatehouse_domain::AccessRecord {
+        lock_id: door.id,
+        lock_name: door.name.clone(),
+        place_id: door.place_id,
+        user_id: presented.user_id,
+        actor_name: presented.holder.as_ref().map(|(name, _)| name.clone()),
+        actor_email: presented.holder.as_ref().map(|(_, email)| email.clone()),
+        authenticated_by: ("Card", presented.card_id),
+        success: false,
+        error_code: Some("fcd8ef"),
+        message: None,
+        group_id: None,
+    };
+    store
+        .record_access(org, &decision, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
     assert_eq!(
         store.card(org, card.id).await.unwrap().last_used_at,
-        Some(t0())
+        Some(t0() + Duration::minutes(1))
     );
     store
         .activate_card_with_token(b"activation", t0())
@@ -2791,14 +2815,14 @@ pub async fn cards_from_enrolment_to_the_reader(store: &dyn Store) {
             .has_two_factor_pin
     );
     assert!(store
-        .presented_card(org, &CardIdentity::Numbers(Some(12), 3456), t0())
+        .presented_card(org, &CardIdentity::Numbers(Some(12), 3456))
         .await
         .unwrap()
         .unwrap()
         .user_id
         .is_none());
     assert!(store
-        .presented_card(org, &CardIdentity::Uid("nope".into()), t0())
+        .presented_card(org, &CardIdentity::Uid("nope".into()))
         .await
         .unwrap()
         .is_none());

@@ -633,10 +633,8 @@ pub(super) async fn authenticate_reader(
 
 pub(super) async fn presented_card(
     pool: &Pool<Db>,
-    recorder: &Recorder,
     organization_id: i64,
     identity: &CardIdentity,
-    now: Timestamp,
 ) -> StoreResult<Option<PresentedCard>> {
     type Found = (
         i64,
@@ -661,7 +659,6 @@ pub(super) async fn presented_card(
     let Some((card_id, user_id, status, pin, name, email)) = found else {
         return Ok(None);
     };
-    recorder.used(UsedTable::Cards, card_id, now).await?;
     Ok(Some(PresentedCard {
         card_id,
         user_id,

@@ -1000,10 +1000,8 @@ impl Store for SqlStore {
         &self,
         organization_id: i64,
         identity: &CardIdentity,
-        now: Timestamp,
     ) -> StoreResult<Option<PresentedCard>> {
-        credentials::presented_card(&self.pool, &self.recorder, organization_id, identity, now)
-            .await
+        credentials::presented_card(&self.pool, organization_id, identity).await
     }
 
     async fn list_group_links(

@@ -173,6 +173,12 @@ async fn write(
     result
 }
 
+/// Keeps the latest use of each credential of a batch.
+fn note_use(used: &mut [HashMap<i64, Timestamp>; 3], table: UsedTable, id: i64, at: Timestamp) {
+    let latest = used[table as usize].entry(id).or_insert(at);
+    *latest = (*latest).max(at);
+}
+
 /// Each statement of a batch stands alone, so none needs a transaction
 /// around it (one round trip less each way, and on SQLite no writer lock
 /// held across them): the uses of each credential table in one `UPDATE`,
@@ -188,11 +194,15 @@ async fn write_on(connection: &mut PoolConnection<Db>, jobs: &[Job]) -> StoreRes
             Write::Decision {
                 organization_id,
                 record,
-            } => decisions.push((*organization_id, record, job.now)),
-            Write::Use { table, id } => {
-                let latest = used[*table as usize].entry(*id).or_insert(job.now);
-                *latest = (*latest).max(job.now);
+            } => {
+                // A card's use is the decision it led to: written with it,
+                // so a card read waits for one commit, not two.
+                if let ("Card", card_id) = record.authenticated_by {
+                    note_use(&mut used, UsedTable::Cards, card_id, job.now);
+                }
+                decisions.push((*organization_id, record, job.now));
             }
+            Write::Use { table, id } => note_use(&mut used, *table, *id, job.now),
         }
     }
     for (table, uses) in ["logins", "cards", "group_links"].into_iter().zip(used) {
