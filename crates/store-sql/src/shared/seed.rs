@@ -168,6 +168,7 @@ pub(super) async fn seed(
         "members",
         progress,
         |b, i| {
+            let (accessed_at, accessed_lock) = last_access(i).unzip();
             b.push_bind(org)
                 .push_bind(users[i as usize])
                 .push_bind("{}")
@@ -182,8 +183,8 @@ pub(super) async fn seed(
                     &plan.member_email(i),
                     None,
                 ))
-                .push_bind(last_access(i).map(|(at, _)| at))
-                .push_bind(last_access(i).map(|(_, lock)| lock))
+                .push_bind(accessed_at)
+                .push_bind(accessed_lock)
                 .push_bind(now)
                 .push_bind(now);
         },
