@@ -17,6 +17,7 @@ pub mod members;
 pub mod org;
 pub mod password;
 pub mod roles;
+pub mod search;
 pub mod seed;
 pub mod sign_in;
 

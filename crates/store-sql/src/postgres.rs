@@ -11,12 +11,28 @@ type Db = sqlx::Postgres;
 /// How write transactions start (see `shared::begin`).
 const BEGIN: &str = "BEGIN";
 
-/// The member search condition (`query`), served by the pg_trgm index
-/// (migration 0009).
-fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
-    sql.push(" AND m.search LIKE ")
-        .push_bind(shared::like_pattern(text))
-        .push(" ESCAPE '\\'");
+/// The member search condition (`query`, lower-cased): the pg_trgm index
+/// (migration 0009) finds the rows holding `lookup`, a part of the text or
+/// all of it (see `gatehouse_domain::search`), and `strpos`, which no index
+/// serves, checks the whole text on them. The hits are collected first
+/// (`ARRAY(...)`, run once) and the page then fetches them by id: asked
+/// directly, the planner would sometimes walk every member in id order to
+/// fill a page of a search it guessed matches hundreds, with the count of
+/// the whole search still to compute (60 ms instead of 0.3 ms). The pattern
+/// is hidden from the planner (`(SELECT $n)`): seeing it, PostgreSQL plans
+/// the statement anew for every search, which cost more than running it
+/// (measured: 2,100 → 5,300 searches a second); not seeing it, it keeps one
+/// plan, the same trigram index lookup.
+fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str, lookup: &str) {
+    sql.push(" AND m.id = ANY (ARRAY(SELECT s.id FROM members s WHERE s.search LIKE (SELECT ")
+        .push_bind(shared::like_pattern(lookup))
+        .push("::text) ESCAPE '\\'");
+    if lookup != text {
+        sql.push(" AND strpos(s.search, ")
+            .push_bind(text.to_owned())
+            .push(") > 0");
+    }
+    sql.push("))");
 }
 
 /// What the seed runs after loading: the old row versions its last-access

@@ -12,20 +12,26 @@ type Db = sqlx::Sqlite;
 /// How write transactions start (see `shared::begin`).
 const BEGIN: &str = "BEGIN IMMEDIATE";
 
-/// The member search condition (`query`), served by the FTS5 trigram index
-/// (migration 0009) from three characters on: the text as one phrase, which
-/// the trigram tokenizer matches as a substring. A MATCH, not a LIKE: SQLite
-/// prepares a statement with a bound LIKE pattern anew for every value.
-/// Shorter texts have no trigram and scan with LIKE.
-fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str) {
-    let text = text.to_lowercase();
-    if text.chars().count() >= 3 {
+/// The member search condition (`query`, lower-cased): the FTS5 trigram
+/// index (migration 0009) finds the rows holding `lookup`, a part of the text
+/// or all of it (see `gatehouse_domain::search`), and `instr` checks the whole
+/// text on them. The trigram tokenizer matches a phrase as a substring. A
+/// MATCH, not a LIKE: SQLite prepares a statement with a bound LIKE pattern
+/// anew for every value. Texts under three characters have no trigram and
+/// scan with LIKE.
+fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str, lookup: &str) {
+    if lookup.chars().count() >= 3 {
         sql.push(" AND m.id IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ")
-            .push_bind(format!("\"{}\"", text.replace('"', "\"\"")))
+            .push_bind(format!("\"{}\"", lookup.replace('"', "\"\"")))
             .push(")");
+        if lookup != text {
+            sql.push(" AND instr(m.search, ")
+                .push_bind(text.to_owned())
+                .push(") > 0");
+        }
     } else {
         sql.push(" AND m.search LIKE ")
-            .push_bind(shared::like_pattern(&text))
+            .push_bind(shared::like_pattern(text))
             .push(" ESCAPE '\\'");
     }
 }

@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             seed_builds_the_planned_organization,
             concurrent_writers_all_succeed,
             member_search_by_substring,
+            member_search_past_common_trigrams,
             decisions_at_once_all_land,
             a_decision_that_cannot_be_written_fails_alone,
         );
@@ -3575,6 +3576,27 @@ pub async fn concurrent_writers_all_succeed(store: &dyn Store) {
     assert_eq!(suspended, 24);
 }
 
+/// The first 50 members a text search finds, and its total.
+async fn search_members(
+    store: &dyn Store,
+    org: i64,
+    text: &str,
+) -> (i64, Vec<gatehouse_domain::Member>) {
+    let query = MemberQuery {
+        query: Some(text.into()),
+        page: Page::new(50, 0),
+        ..MemberQuery::default()
+    };
+    let page = store.list_members(org, &query).await.unwrap();
+    (page.total, page.items)
+}
+
+fn sorted(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut items: Vec<String> = items.collect();
+    items.sort();
+    items
+}
+
 /// Member search is a case-insensitive substring match on name, e-mail and
 /// notes, whatever index serves it: short and long texts, wildcards taken
 /// literally, and renamed or removed members.
@@ -3602,20 +3624,8 @@ pub async fn member_search_by_substring(store: &dyn Store) {
         ids.push(member.id);
     }
     let found = |text: &'static str| async move {
-        let page = store
-            .list_members(
-                org,
-                &MemberQuery {
-                    query: Some(text.into()),
-                    page: Page::new(50, 0),
-                    ..MemberQuery::default()
-                },
-            )
-            .await
-            .unwrap();
-        let mut names: Vec<String> = page.items.into_iter().map(|m| m.name).collect();
-        names.sort();
-        (page.total, names)
+        let (total, members) = search_members(store, org, text).await;
+        (total, sorted(members.into_iter().map(|m| m.name)))
     };
     assert_eq!(found("ÜNAL").await.0, 2, "case-insensitive, beyond ASCII");
     for (offset, on_page) in [(1, 1), (5, 0)] {
@@ -3670,6 +3680,61 @@ pub async fn member_search_by_substring(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(found("ünal").await.0, 0, "a removed member is not found");
+}
+
+/// A search whose text is mostly what every member shares (here the e-mail
+/// domain) looks up only its uncommon part in the index, then checks the
+/// whole text: the answer is still exactly the substring match. The first
+/// search comes after the members, so the sample it takes sees them.
+pub async fn member_search_past_common_trigrams(store: &dyn Store) {
+    use gatehouse_domain::{Email, ImportRow};
+    let a = organization(store, "commonco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let rows: Vec<ImportRow> = (0..300)
+        .map(|n| format!("staff{n:03}@corp.example"))
+        .chain(
+            [
+                "zed@corp.example",
+                "zed@corp.elsewhere",
+                "zed.corp@example.org",
+            ]
+            .map(String::from),
+        )
+        .map(|email| ImportRow {
+            email: Email::parse(&email).unwrap(),
+            name: None,
+            image: None,
+            password_flow: None,
+            group_role: Role::GroupBasic,
+            group_ids: vec![],
+            card_tokens: vec![],
+        })
+        .collect();
+    let imported = store
+        .import_users(&a.actor(), org, &rows, t0())
+        .await
+        .unwrap();
+    assert!(imported.iter().all(Result::is_ok));
+    let found = |text: &'static str| async move {
+        let (total, members) = search_members(store, org, text).await;
+        (total, sorted(members.into_iter().map(|m| m.user_email)))
+    };
+    assert_eq!(
+        found("zed@corp.example").await,
+        (1, vec!["zed@corp.example".to_owned()]),
+        "not zed@corp.elsewhere, which holds the uncommon part"
+    );
+    assert_eq!(
+        found("ZED@CORP.").await.1,
+        ["zed@corp.elsewhere", "zed@corp.example"]
+    );
+    assert_eq!(found("staff12").await.0, 10);
+    assert_eq!(
+        found("ff299@corp.example").await.1,
+        ["staff299@corp.example"]
+    );
+    assert_eq!(found("@corp.example").await.0, 301, "only common trigrams");
+    assert_eq!(found("e.org").await.1, ["zed.corp@example.org"]);
 }
 
 /// Two stores on one database, as two gatehouse nodes: whatever one has

@@ -1,6 +1,7 @@
 //! Members: a user's membership in an organization, with its flags.
 
 use gatehouse_domain::members::member_search_text;
+use gatehouse_domain::search::TrigramSample;
 use gatehouse_domain::{
     diff, Actor, Authority, Email, Grant, Member, MemberFlags, MemberPatch, NewEvent, NewMember,
     PurgeReport, Role, Subscription, Timestamp,
@@ -13,8 +14,15 @@ use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELE
 use super::visibility::push_member_visibility;
 use super::{db, events, fetch_page, fetch_page_once, is_unique_violation, push_id_filter, Db};
 
-/// FROM and WHERE of a member query (list and export share it).
-fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &MemberQuery) {
+/// FROM and WHERE of a member query (list and export share it). With a
+/// sample of search texts, a text search looks up only the text's uncommon
+/// part in the index and checks the whole text on the rows it finds.
+fn push_filter(
+    sql: &mut QueryBuilder<'_, Db>,
+    organization_id: i64,
+    query: &MemberQuery,
+    sample: Option<&TrigramSample>,
+) {
     sql.push(MEMBERS_FROM)
         .push(" WHERE m.organization_id = ")
         .push_bind(organization_id);
@@ -36,7 +44,9 @@ fn push_filter(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Mem
         sql.push(" AND u.email = ").push_bind(email.to_lowercase());
     }
     if let Some(text) = &query.query {
-        super::super::push_member_search(sql, text);
+        let text = text.to_lowercase();
+        let lookup = sample.map_or(text.as_str(), |sample| sample.lookup_part(&text));
+        super::super::push_member_search(sql, &text, lookup);
     }
     if let Some(place_id) = query.place_id {
         sql.push(concat!(
@@ -77,8 +87,9 @@ pub(super) async fn list(
     pool: &Pool<Db>,
     organization_id: i64,
     query: &MemberQuery,
+    sample: Option<&TrigramSample>,
 ) -> StoreResult<Paged<Member>> {
-    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filter(sql, organization_id, query);
+    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filter(sql, organization_id, query, sample);
     let order_by = match query.sort {
         MemberSort::Id => " ORDER BY m.id",
         MemberSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name)), m.id",
@@ -680,7 +691,8 @@ pub(super) async fn export(
             .collect();
 
     let mut select = QueryBuilder::<Db>::new(MEMBER_COLUMNS);
-    push_filter(&mut select, organization_id, query);
+    // An export is rare: it searches the plain way.
+    push_filter(&mut select, organization_id, query, None);
     select.push(" ORDER BY m.id");
     let mut rows = select.build_query_as::<MemberRow>().fetch(pool);
     let mut count = 0;

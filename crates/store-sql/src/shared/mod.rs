@@ -48,6 +48,7 @@ mod recorder;
 mod role_assignments;
 mod rows;
 mod schedules;
+mod search;
 mod seed;
 mod sign_in;
 mod teams;
@@ -59,6 +60,7 @@ pub struct SqlStore {
     backend: &'static str,
     caches: cache::Caches,
     recorder: recorder::Recorder,
+    search_sample: search::SearchSample,
 }
 
 impl SqlStore {
@@ -67,6 +69,7 @@ impl SqlStore {
         SqlStore {
             recorder: recorder::Recorder::start(pool.clone()),
             caches: cache::Caches::new(pool.clone()),
+            search_sample: search::SearchSample::default(),
             pool,
             backend,
         }
@@ -486,7 +489,11 @@ impl Store for SqlStore {
         organization_id: i64,
         query: &MemberQuery,
     ) -> StoreResult<Paged<Member>> {
-        members::list(&self.pool, organization_id, query).await
+        let sample = match query.query {
+            Some(_) => Some(self.search_sample.get(&self.pool).await?),
+            None => None,
+        };
+        members::list(&self.pool, organization_id, query, sample.as_deref()).await
     }
 
     async fn member(&self, organization_id: i64, id: i64) -> StoreResult<Member> {

@@ -125,15 +125,11 @@ macro_rules! member_columns {
             o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
             (SELECT COUNT(*) FROM role_assignments ra WHERE ra.organization_id = m.organization_id \
               AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id AND ra.applies_to_type = 'Group') AS shares_count, \
-            CASE WHEN ",
+            ",
             role_rank!(held_directly!()),
-            " >= ",
+            " AS direct_rank, ",
             role_rank!(held_through_team!()),
-            " THEN ",
-            role_rank!(held_directly!()),
-            " ELSE ",
-            role_rank!(held_through_team!()),
-            " END AS role_rank"
+            " AS team_rank"
         )
     };
 }
@@ -169,7 +165,11 @@ pub(super) struct MemberRow {
     owner_user_id: Option<i64>,
     confirmed: bool,
     shares_count: i64,
-    role_rank: Option<i64>,
+    /// The highest rank held directly and through a team; the member's
+    /// type is the greater (taken here, not in SQL, where it would cost
+    /// each query twice the subqueries to plan and run).
+    direct_rank: i64,
+    team_rank: i64,
 }
 
 impl From<MemberRow> for Member {
@@ -177,9 +177,9 @@ impl From<MemberRow> for Member {
         let member_type = if row.owner_user_id == Some(row.user_id) {
             MemberType::Owner
         } else {
-            match row.role_rank {
-                Some(3) => MemberType::Administrator,
-                Some(2) => MemberType::Manager,
+            match row.direct_rank.max(row.team_rank) {
+                3 => MemberType::Administrator,
+                2 => MemberType::Manager,
                 _ => MemberType::Basic,
             }
         };
