@@ -490,7 +490,7 @@ impl Store for SqlStore {
         query: &MemberQuery,
     ) -> StoreResult<Paged<Member>> {
         let sample = match query.query {
-            Some(_) => Some(self.search_sample.get(&self.pool).await?),
+            Some(_) => self.search_sample.get(&self.pool).await?,
             None => None,
         };
         members::list(&self.pool, organization_id, query, sample.as_deref()).await
