@@ -1099,6 +1099,24 @@ pub async fn member_lifecycle_keeps_the_user_profile(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.member(org, member.id).await.unwrap().shares_count, 1);
+    // Shares and type come from the same assignments: count and rank apart.
+    for name in ["Night", "Weekend"] {
+        let more = group_in(store, &a, name, Some(place.id)).await;
+        store
+            .create_role_assignment(
+                &a.actor(),
+                org,
+                &grant(Role::GroupManager, more.scope(), member.user_id),
+                t0(),
+            )
+            .await
+            .unwrap();
+    }
+    let managing = store.member(org, member.id).await.unwrap();
+    assert_eq!(
+        (managing.shares_count, managing.member_type),
+        (3, MemberType::Manager)
+    );
 
     store
         .delete_member(&a.actor(), org, member.id, t0())

@@ -98,16 +98,11 @@ macro_rules! held_through_team {
 }
 pub(super) use held_through_team;
 
-/// The rank of a role (3 administrator, 2 manager, 1 basic) over `ra`.
+/// The rank of a role (3 administrator, 2 manager, 1 basic) of `ra`.
 macro_rules! role_rank {
-    ($held:expr) => {
-        concat!(
-            "COALESCE((SELECT CAST(MAX(CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
-              WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END) AS BIGINT) \
-              FROM role_assignments ra WHERE ",
-            $held,
-            "), 0)"
-        )
+    () => {
+        "CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
+         WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END"
     };
 }
 
@@ -123,12 +118,15 @@ macro_rules! member_columns {
             m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
             m.cards_without_activation_enabled, m.last_accessed_at, m.last_accessed_lock_id, m.created_at, m.updated_at, \
             o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
-            (SELECT COUNT(*) FROM role_assignments ra WHERE ra.organization_id = m.organization_id \
-              AND ra.assignee_type = 'User' AND ra.assignee_id = m.user_id AND ra.applies_to_type = 'Group') AS shares_count, \
-            ",
-            role_rank!(held_directly!()),
-            " AS direct_rank, ",
-            role_rank!(held_through_team!()),
+            (SELECT CAST(COUNT(CASE WHEN ra.applies_to_type = 'Group' THEN 1 END) * 4 + COALESCE(MAX(",
+            role_rank!(),
+            "), 0) AS BIGINT) FROM role_assignments ra WHERE ",
+            held_directly!(),
+            ") AS held_directly, COALESCE((SELECT CAST(MAX(",
+            role_rank!(),
+            ") AS BIGINT) FROM role_assignments ra WHERE ",
+            held_through_team!(),
+            "), 0)",
             " AS team_rank"
         )
     };
@@ -164,11 +162,13 @@ pub(super) struct MemberRow {
     updated_at: Timestamp,
     owner_user_id: Option<i64>,
     confirmed: bool,
-    shares_count: i64,
-    /// The highest rank held directly and through a team; the member's
-    /// type is the greater (taken here, not in SQL, where it would cost
-    /// each query twice the subqueries to plan and run).
-    direct_rank: i64,
+    /// What the user holds directly, in one number so that one subquery
+    /// over their assignments serves both: the count of group roles
+    /// (`shares_count`) times 4, plus the highest rank held.
+    held_directly: i64,
+    /// The highest rank held through a team. The member's type is the
+    /// greater of the two (taken here, not in SQL, where it would cost each
+    /// query twice the subqueries to plan and run).
     team_rank: i64,
 }
 
@@ -177,7 +177,7 @@ impl From<MemberRow> for Member {
         let member_type = if row.owner_user_id == Some(row.user_id) {
             MemberType::Owner
         } else {
-            match row.direct_rank.max(row.team_rank) {
+            match (row.held_directly % 4).max(row.team_rank) {
                 3 => MemberType::Administrator,
                 2 => MemberType::Manager,
                 _ => MemberType::Basic,
@@ -202,7 +202,7 @@ impl From<MemberRow> for Member {
                 cards_without_activation_enabled: row.cards_without_activation_enabled,
             },
             member_type,
-            shares_count: row.shares_count,
+            shares_count: row.held_directly / 4,
             confirmed: row.confirmed,
             last_accessed_at: row.last_accessed_at,
             last_accessed_lock_id: row.last_accessed_lock_id,
