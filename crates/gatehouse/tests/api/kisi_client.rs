@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use gatehouse::server::Limits;
 use gatehouse_domain::Subscription;
@@ -16,21 +17,26 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/kisi-client")
 }
 
-/// Installs the client once (`npm ci`), or says why it cannot.
+/// Installs the client once (`npm ci`), or says why it cannot. The tests
+/// of both backends run at the same time: one installs while the other
+/// waits (two `npm ci` in one folder remove each other's files).
 fn prepare() -> Option<PathBuf> {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
     if std::env::var("GATEHOUSE_SKIP_NODE_E2E").is_ok_and(|v| v == "1") {
         eprintln!("GATEHOUSE_SKIP_NODE_E2E=1: skipping the kisi-client end-to-end test");
         return None;
     }
     let dir = e2e_dir();
-    if !dir.join("node_modules/kisi-client").exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm is needed for the kisi-client end-to-end test (or set GATEHOUSE_SKIP_NODE_E2E=1)");
-        assert!(status.success(), "npm ci failed in {}", dir.display());
-    }
+    INSTALLED.get_or_init(|| {
+        if !dir.join("node_modules/kisi-client").exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm is needed for the kisi-client end-to-end test (or set GATEHOUSE_SKIP_NODE_E2E=1)");
+            assert!(status.success(), "npm ci failed in {}", dir.display());
+        }
+    });
     Some(dir)
 }
 
