@@ -2434,17 +2434,7 @@ pub async fn access_facts_and_records(store: &dyn Store) {
         store.member(org, m.id).await.unwrap().last_accessed_at,
         Some(t0() + chrono::Duration::minutes(5))
     );
-    let events = store
-        .list_events(
-            org,
-            &EventQuery {
-                event_type: Some("lock.unlock".into()),
-                page: Page::new(10, 0),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = unlock_events(store, org, 10).await;
     assert_eq!(events.total, 2);
     let (granted, denied) = (&events.items[0], &events.items[1]);
     assert!(granted.success && !denied.success);
@@ -3479,17 +3469,7 @@ pub async fn seed_builds_the_planned_organization(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(members.total, 31, "thirty members and the owner");
-    let events = store
-        .list_events(
-            org,
-            &EventQuery {
-                event_type: Some("lock.unlock".into()),
-                page: Page::new(1, 0),
-                ..EventQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = unlock_events(store, org, 1).await;
     assert_eq!(events.total, 500);
     // A seeded login belongs to its member, who may open their door.
     let member = 4;
@@ -3592,6 +3572,20 @@ pub async fn concurrent_writers_all_succeed(store: &dyn Store) {
         .filter(|m| !m.flags.access_enabled)
         .count();
     assert_eq!(suspended, 24);
+}
+
+/// The first `limit` unlock events of an organization, and their total.
+async fn unlock_events(
+    store: &dyn Store,
+    org: i64,
+    limit: i64,
+) -> crate::Paged<gatehouse_domain::Event> {
+    let query = EventQuery {
+        event_type: Some("lock.unlock".into()),
+        page: Page::new(limit, 0),
+        ..EventQuery::default()
+    };
+    store.list_events(org, &query).await.unwrap()
 }
 
 /// The first 50 members a text search finds, and its total.
@@ -3998,17 +3992,7 @@ pub async fn decisions_at_once_all_land(store: &dyn Store) {
             Some(later)
         );
     }
-    let events = store
-        .list_events(
-            org,
-            &EventQuery {
-                event_type: Some("lock.unlock".into()),
-                page: Page::new(100, 0),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = unlock_events(store, org, 100).await;
     assert_eq!(events.total, 30);
     assert_eq!(events.items.iter().filter(|e| !e.success).count(), 10);
     assert!(events.items.iter().all(|e| e.object_name == "Door"));
@@ -4052,16 +4036,6 @@ pub async fn a_decision_that_cannot_be_written_fails_alone(store: &dyn Store) {
         .record_access(org, &record, t0() + Duration::minutes(1))
         .await
         .expect("the writer goes on");
-    let events = store
-        .list_events(
-            org,
-            &EventQuery {
-                event_type: Some("lock.unlock".into()),
-                page: Page::new(100, 0),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = unlock_events(store, org, 100).await;
     assert_eq!(events.total, 9, "eight of the batch and the one after");
 }
