@@ -111,6 +111,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Cached reads need be no fresher than the request's arrival.
+        .layer(axum::middleware::from_fn(
+            |request: Request<axum::body::Body>, next: axum::middleware::Next| {
+                gatehouse_store::freshness::request(next.run(request))
+            },
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a request handler panicked".into()).into_response()
         }))

@@ -6,6 +6,7 @@
 //! the `testkit` feature exports the conformance suite every backend passes.
 
 mod error;
+pub mod freshness;
 mod query;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -67,6 +67,7 @@ macro_rules! conformance_tests {
             member_search_past_common_trigrams,
             decisions_at_once_all_land,
             a_decision_that_cannot_be_written_fails_alone,
+            a_request_reads_once_and_sees_its_own_writes,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -2263,32 +2264,14 @@ pub async fn locks_group_locks_and_lockdown(store: &dyn Store) {
 pub async fn access_facts_and_records(store: &dyn Store) {
     use gatehouse_domain::access::{decide, Credential, Decision, Denial};
     use gatehouse_domain::{AccessRecord, AccessSubject};
-    let a = organization(store, "accessco", Subscription::Organizations).await;
-    let org = a.organization.id;
-    let hq = store
-        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
-        .await
-        .unwrap();
-    let door = lock_in(store, &a, hq.id, "Door").await;
-    let group = group_in(store, &a, "Staff", Some(hq.id)).await;
-    store
-        .create_group_lock(&a.actor(), org, group.id, door.id, t0())
-        .await
-        .unwrap();
-    let m = store
-        .create_member(
-            &a.actor(),
-            org,
-            &new_member("in@x.io", Subscription::Organizations),
-            t0(),
-        )
-        .await
-        .unwrap();
-    let app = Credential::App {
-        location: None,
-        proximity_proof: false,
-        primary_device: false,
-    };
+    let OneDoor {
+        owner: a,
+        org,
+        door,
+        group,
+        member: m,
+    } = one_door(store, "accessco", "in@x.io").await;
+    let app = app();
 
     let facts = store
         .access_facts(org, door.id, AccessSubject::User(m.user_id))
@@ -2343,7 +2326,11 @@ pub async fn access_facts_and_records(store: &dyn Store) {
         .create_role_assignment(
             &a.actor(),
             org,
-            &grant(Role::PlaceManager, Scope::Place(hq.id), other.user_id),
+            &grant(
+                Role::PlaceManager,
+                Scope::Place(door.place_id),
+                other.user_id,
+            ),
             t0(),
         )
         .await
@@ -2376,7 +2363,7 @@ pub async fn access_facts_and_records(store: &dyn Store) {
         .await
         .unwrap();
     assert!(decide(&facts, &link, t0()).is_granted());
-    let elsewhere = group_in(store, &a, "Other", Some(hq.id)).await;
+    let elsewhere = group_in(store, &a, "Other", Some(door.place_id)).await;
     let facts = store
         .access_facts(
             org,
@@ -2441,7 +2428,7 @@ pub async fn access_facts_and_records(store: &dyn Store) {
     assert_eq!(denied.error_code.as_deref(), Some("fcd8ef"));
     assert_eq!(
         (granted.object_id, granted.place_id, granted.actor_id),
-        (door.id, Some(hq.id), Some(m.user_id))
+        (door.id, Some(door.place_id), Some(m.user_id))
     );
     assert_eq!(
         (
@@ -3749,32 +3736,137 @@ pub async fn member_search_past_common_trigrams(store: &dyn Store) {
     assert_eq!(found("e.org").await.1, ["zed.corp@example.org"]);
 }
 
-/// Two stores on one database, as two gatehouse nodes: whatever one has
-/// cached, a change committed through the other is seen by its very next
-/// read; recording use (sign-ins, unlocks) leaves the caches alone.
-pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
-    use gatehouse_domain::access::{decide, Credential, Decision, Denial};
-    use gatehouse_domain::{AccessRecord, AccessSubject};
-    let owner = organization(a, "twonodes", Subscription::Organizations).await;
+/// An organization with one door in its HQ, held by the group "Staff", and
+/// a member who is not in the group yet.
+struct OneDoor {
+    owner: Principal,
+    org: i64,
+    door: gatehouse_domain::Lock,
+    group: gatehouse_domain::Group,
+    member: gatehouse_domain::Member,
+}
+
+async fn one_door(store: &dyn Store, domain: &str, email: &str) -> OneDoor {
+    let owner = organization(store, domain, Subscription::Organizations).await;
     let org = owner.organization.id;
-    let hq = a
+    let hq = store
         .create_place(&owner.actor(), org, &place_fields("HQ"), t0())
         .await
         .unwrap();
-    let door = lock_in(a, &owner, hq.id, "Door").await;
-    let group = group_in(a, &owner, "Staff", Some(hq.id)).await;
-    a.create_group_lock(&owner.actor(), org, group.id, door.id, t0())
+    let door = lock_in(store, &owner, hq.id, "Door").await;
+    let group = group_in(store, &owner, "Staff", Some(hq.id)).await;
+    store
+        .create_group_lock(&owner.actor(), org, group.id, door.id, t0())
         .await
         .unwrap();
-    let m = a
+    let member = store
         .create_member(
             &owner.actor(),
             org,
-            &new_member("emp@x.io", Subscription::Organizations),
+            &new_member(email, Subscription::Organizations),
             t0(),
         )
         .await
         .unwrap();
+    OneDoor {
+        owner,
+        org,
+        door,
+        group,
+        member,
+    }
+}
+
+/// The app credential of an unlock from a phone, without location.
+fn app() -> gatehouse_domain::access::Credential {
+    gatehouse_domain::access::Credential::App {
+        location: None,
+        proximity_proof: false,
+        primary_device: false,
+    }
+}
+
+/// A request's cached reads share the generation reading taken after it
+/// arrived (`crate::freshness`): a change made by another request meanwhile
+/// is left to the next request, but the request's own write is seen at once.
+pub async fn a_request_reads_once_and_sees_its_own_writes(store: &dyn Store) {
+    use crate::freshness::request;
+    use gatehouse_domain::access::{decide, Decision, Denial};
+    use gatehouse_domain::AccessSubject;
+    let OneDoor {
+        owner,
+        org,
+        door,
+        group,
+        member: m,
+    } = one_door(store, "fresh", "fresh@x.io").await;
+    store
+        .create_role_assignment(
+            &owner.actor(),
+            org,
+            &grant(Role::GroupBasic, group.scope(), m.user_id),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let app = app();
+    let decision = || async {
+        let facts = store
+            .access_facts(org, door.id, AccessSubject::User(m.user_id))
+            .await
+            .unwrap();
+        decide(&facts, &app, t0())
+    };
+    request(async {
+        assert!(decision().await.is_granted());
+        // Another request suspends the member while this one runs.
+        request(store.update_member(&owner.actor(), org, m.id, &access_enabled(false), t0()))
+            .await
+            .unwrap();
+        assert!(
+            decision().await.is_granted(),
+            "one reading serves the request that arrived before the change"
+        );
+    })
+    .await;
+    request(async {
+        assert_eq!(decision().await, Decision::Denied(Denial::AccessDisabled));
+        store
+            .update_member(&owner.actor(), org, m.id, &access_enabled(true), t0())
+            .await
+            .unwrap();
+        assert!(
+            decision().await.is_granted(),
+            "a request sees its own write"
+        );
+    })
+    .await;
+}
+
+/// A patch that turns a member's access on or off.
+fn access_enabled(enabled: bool) -> MemberPatch {
+    MemberPatch {
+        flags: FlagsPatch {
+            access_enabled: Some(enabled),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Two stores on one database, as two gatehouse nodes: whatever one has
+/// cached, a change committed through the other is seen by its very next
+/// read; recording use (sign-ins, unlocks) leaves the caches alone.
+pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
+    use gatehouse_domain::access::{decide, Decision, Denial};
+    use gatehouse_domain::{AccessRecord, AccessSubject};
+    let OneDoor {
+        owner,
+        org,
+        door,
+        group,
+        member: m,
+    } = one_door(a, "twonodes", "emp@x.io").await;
     let assignment = a
         .create_role_assignment(
             &owner.actor(),
@@ -3792,11 +3884,7 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
         )
         .await
         .unwrap();
-    let app = Credential::App {
-        location: None,
-        proximity_proof: false,
-        primary_device: false,
-    };
+    let app = app();
     let subject = AccessSubject::User(m.user_id);
     // Both nodes load (and keep) the principal and the facts.
     for node in [a, b] {
@@ -3834,14 +3922,7 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
     );
 
     // Suspended through A: B refuses on its next decision.
-    let access = |enabled: bool| MemberPatch {
-        flags: FlagsPatch {
-            access_enabled: Some(enabled),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    a.update_member(&owner.actor(), org, m.id, &access(false), t0())
+    a.update_member(&owner.actor(), org, m.id, &access_enabled(false), t0())
         .await
         .unwrap();
     let facts = b.access_facts(org, door.id, subject).await.unwrap();
@@ -3856,7 +3937,7 @@ pub async fn two_nodes_see_each_others_changes(a: &dyn Store, b: &dyn Store) {
     );
 
     // Restored through B, the grant revoked through B: A sees both.
-    b.update_member(&owner.actor(), org, m.id, &access(true), t0())
+    b.update_member(&owner.actor(), org, m.id, &access_enabled(true), t0())
         .await
         .unwrap();
     let facts = a.access_facts(org, door.id, subject).await.unwrap();

@@ -69,9 +69,10 @@ impl Generation {
         Generation { wanted, latest }
     }
 
-    /// The database's change generation, read after this call began.
+    /// The database's change generation, read after the current request
+    /// arrived (see `gatehouse_store::freshness`).
     pub(super) async fn current(&self) -> StoreResult<i64> {
-        let arrived = Instant::now();
+        let arrived = gatehouse_store::freshness::read_since();
         let mut latest = self.latest.clone();
         self.wanted.notify_one();
         loop {

@@ -94,6 +94,7 @@ pub(super) fn db(error: sqlx::Error) -> StoreError {
 /// a deferred transaction that reads before writing fails with "database is
 /// locked" when another writer commits in between.
 async fn begin(pool: &Pool<Db>) -> StoreResult<sqlx::Transaction<'static, Db>> {
+    gatehouse_store::freshness::writing();
     pool.begin_with(super::BEGIN).await.map_err(db)
 }
 
