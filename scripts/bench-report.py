@@ -39,14 +39,14 @@ except ImportError:
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-scenarios = ["health", "unlock", "card", "search", "create", "signin"]
+scenarios = ["health", "unlock", "unlock@25%", "card", "search", "create", "signin"]
 fig, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4.5), squeeze=False)
 for ax, (backend, rows) in zip(axes[0], runs.items()):
     names = [s for s in scenarios if s in rows]
     width = 0.27
     for k, (key, label) in enumerate([("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99")]):
         ax.bar([i + (k - 1) * width for i in range(len(names))], [rows[n][key] for n in names], width, label=label)
-    ax.set_xticks(range(len(names)), names)
+    ax.set_xticks(range(len(names)), names, rotation=20)
     ax.set_yscale("log")
     ax.set_ylabel("latency (ms, log scale)")
     ax.set_title(f"{backend}: 64 connections")
