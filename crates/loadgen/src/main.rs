@@ -199,21 +199,22 @@ async fn main() -> anyhow::Result<()> {
         let load = load.clone();
         // Each connection's requests fall due one interval apart, the
         // connections spread evenly across the interval.
-        let mut due = schedule
-            .map(|every| begun + every.mul_f64(connection as f64 / args.connections as f64));
+        let mut due = begun
+            + schedule.map_or(Duration::ZERO, |every| {
+                every.mul_f64(connection as f64 / args.connections as f64)
+            });
         workers.push(tokio::spawn(async move {
             let mut latencies =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
             let (mut ok, mut errors) = (0u64, 0u64);
             loop {
-                let started = match (due.as_mut(), schedule) {
-                    (Some(due), Some(every)) => {
-                        tokio::time::sleep_until((*due).into()).await;
-                        let this = *due;
-                        *due += every;
-                        this
+                let started = match schedule {
+                    Some(every) => {
+                        tokio::time::sleep_until(due.into()).await;
+                        due += every;
+                        due - every
                     }
-                    _ => Instant::now(),
+                    None => Instant::now(),
                 };
                 if started >= end {
                     break;
