@@ -68,7 +68,7 @@ impl SqlStore {
     pub(super) fn new(pool: Pool<Db>, backend: &'static str) -> Self {
         SqlStore {
             recorder: recorder::Recorder::start(pool.clone()),
-            caches: cache::Caches::new(pool.clone()),
+            caches: cache::Caches::new(&pool),
             search_sample: search::SearchSample::default(),
             pool,
             backend,
