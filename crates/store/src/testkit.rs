@@ -455,6 +455,15 @@ pub async fn logins_are_listed_and_deleted_per_user(store: &dyn Store) {
     assert_eq!(all.total, 4);
     assert_eq!(all.items.len(), 2);
     assert!(all.items[0].id < all.items[1].id, "stable order");
+    let last = store
+        .list_logins(org, user, None, Page::new(3, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (last.items.len(), last.total),
+        (2, 4),
+        "the last page, not full"
+    );
     let picked = store
         .list_logins(org, user, Some(&[a.login.id]), Page::new(10, 0))
         .await

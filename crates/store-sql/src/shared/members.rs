@@ -12,7 +12,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
 use super::visibility::push_member_visibility;
-use super::{db, events, fetch_page, fetch_page_once, is_unique_violation, push_id_filter, Db};
+use super::{db, events, fetch_page, is_unique_violation, push_id_filter, Db};
 
 /// FROM and WHERE of a member query (list and export share it). With a
 /// sample of search texts, a text search looks up only the text's uncommon
@@ -101,15 +101,15 @@ pub(super) async fn list(
         MemberSort::AccessEnabled => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END, m.id",
         MemberSort::AccessEnabledDesc => " ORDER BY CASE WHEN m.access_enabled THEN 1 ELSE 0 END DESC, m.id",
     };
-    let count = "SELECT COUNT(*)";
-    // A text search is the expensive part: evaluate it once for the page and
-    // the total. Without one, counting apart is cheaper (an index count).
-    let (rows, total) = if query.query.is_some() {
-        fetch_page_once::<MemberRow>(pool, count, MEMBER_COLUMNS, &filter, order_by, query.page)
-            .await?
-    } else {
-        fetch_page::<MemberRow>(pool, count, MEMBER_COLUMNS, &filter, order_by, query.page).await?
-    };
+    let (rows, total) = fetch_page::<MemberRow>(
+        pool,
+        "SELECT COUNT(*)",
+        MEMBER_COLUMNS,
+        &filter,
+        order_by,
+        query.page,
+    )
+    .await?;
     Ok(Paged {
         items: rows.into_iter().map(Member::from).collect(),
         total,

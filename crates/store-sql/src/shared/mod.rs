@@ -117,45 +117,16 @@ fn push_id_filter(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, ids: &[i64
     visibility::push_in(sql, column, ids);
 }
 
-/// A row and the size of the whole filtered set it came from.
-#[derive(sqlx::FromRow)]
-struct Counted<T> {
-    #[sqlx(flatten)]
-    row: T,
-    total_count: i64,
-}
-
-/// Like [`fetch_page`], in one statement: the total comes with every row
-/// (`COUNT(*) OVER ()`), so an expensive filter (a text search) is
-/// evaluated once. A page past the end has no row to carry the total, and
-/// counts on its own.
-async fn fetch_page_once<R>(
-    pool: &Pool<Db>,
-    count: &str,
-    select: &str,
-    filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
-    order_by: &str,
-    page: Page,
-) -> StoreResult<(Vec<R>, i64)>
-where
-    R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
-{
-    let counted_select = format!("{select}, COUNT(*) OVER () AS total_count");
-    let rows: Vec<Counted<R>> = page_of(&counted_select, filter, order_by, page)
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    let total = match rows.first() {
-        Some(first) => first.total_count,
-        None => count_all(pool, count, filter).await?,
-    };
-    Ok((rows.into_iter().map(|counted| counted.row).collect(), total))
-}
-
 /// One page of a list: `count` and `select` begin the two statements,
 /// `filter` appends the same FROM and WHERE to both, `order_by` orders the
 /// page. Returns the page's rows and the total of the filtered set.
+///
+/// The page comes first, and most pages tell the total themselves (see
+/// [`total_from_page`]): only a full page, or an empty one past the start,
+/// is counted apart. Counting in the page's statement instead (`COUNT(*)
+/// OVER ()`) made the database compute every column of every match before
+/// the limit: a search that matched all 100,000 members took 550 ms, against
+/// 97 ms for the page and 88 for the count.
 async fn fetch_page<R>(
     pool: &Pool<Db>,
     count: &str,
@@ -167,13 +138,24 @@ async fn fetch_page<R>(
 where
     R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
 {
-    let total = count_all(pool, count, filter).await?;
-    let rows = page_of(select, filter, order_by, page)
+    let rows: Vec<R> = page_of(select, filter, order_by, page)
         .build_query_as()
         .fetch_all(pool)
         .await
         .map_err(db)?;
+    let total = match total_from_page(page, rows.len()) {
+        Some(total) => total,
+        None => count_all(pool, count, filter).await?,
+    };
     Ok((rows, total))
+}
+
+/// The total of a list that a page of it tells by itself: a page with
+/// fewer rows than its limit ends the list, unless it is empty past the
+/// start (the list may end anywhere before the offset).
+fn total_from_page(page: Page, rows: usize) -> Option<i64> {
+    let rows = i64::try_from(rows).ok()?;
+    (rows < page.limit && (rows > 0 || page.offset == 0)).then_some(page.offset + rows)
 }
 
 /// The size of the filtered set.
@@ -1197,5 +1179,36 @@ impl Store for SqlStore {
         query: &EventQuery,
     ) -> StoreResult<Paged<Event>> {
         events::list(&self.pool, organization_id, query).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::total_from_page;
+    use gatehouse_store::Page;
+
+    #[test]
+    fn a_page_that_is_not_full_tells_the_total() {
+        assert_eq!(total_from_page(Page::new(50, 0), 10), Some(10));
+        assert_eq!(total_from_page(Page::new(50, 100), 7), Some(107));
+        assert_eq!(
+            total_from_page(Page::new(50, 0), 0),
+            Some(0),
+            "an empty list"
+        );
+    }
+
+    #[test]
+    fn a_full_page_or_one_past_the_end_is_counted_apart() {
+        assert_eq!(
+            total_from_page(Page::new(50, 0), 50),
+            None,
+            "more may follow"
+        );
+        assert_eq!(
+            total_from_page(Page::new(50, 100), 0),
+            None,
+            "the list may end before the offset"
+        );
     }
 }
