@@ -197,6 +197,11 @@ pub async fn authenticate(
 ) -> Response {
     let now = state.clock.now();
     let store = &state.store;
+    if is_unlock(&request) {
+        // The credential's use then commits with the decision, in one
+        // batch, instead of in a commit of its own before it.
+        gatehouse_store::freshness::defer_writes();
+    }
     let found = match credential(&request) {
         Credential::Login(secret) => store
             .authenticate(&hash_secret(secret), now)
@@ -236,6 +241,17 @@ pub async fn authenticate(
     next.run(request).await
 }
 
+/// `POST /locks/{id}/unlock`: an app or link unlock, which records its
+/// decision before it answers.
+fn is_unlock(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == axum::http::Method::POST
+        && path
+            .strip_prefix("/locks/")
+            .and_then(|rest| rest.strip_suffix("/unlock"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// Who a credential belongs to.
 enum Caller {
     Login(Arc<gatehouse_domain::Principal>),
@@ -254,6 +270,23 @@ fn client_address(request: &Request) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_unlock_is_an_unlock() {
+        let request = |method: &str, path: &str| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        assert!(is_unlock(&request("POST", "/locks/12/unlock")));
+        assert!(!is_unlock(&request("GET", "/locks/12/unlock")));
+        assert!(!is_unlock(&request("POST", "/locks/12/card_access")));
+        assert!(!is_unlock(&request("POST", "/locks//unlock")));
+        assert!(!is_unlock(&request("POST", "/locks/1/2/unlock")));
+        assert!(!is_unlock(&request("POST", "/places/1/unlock")));
+    }
 
     #[test]
     fn secrets_are_random_and_only_hashes_are_kept() {

@@ -111,10 +111,17 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // Cached reads need be no fresher than the request's arrival.
+        // Cached reads need be no fresher than the request's arrival, and
+        // no answer leaves before the writes the request left pending.
         .layer(axum::middleware::from_fn(
             |request: Request<axum::body::Body>, next: axum::middleware::Next| {
-                gatehouse_store::freshness::request(next.run(request))
+                gatehouse_store::freshness::request(async move {
+                    let response = next.run(request).await;
+                    match gatehouse_store::freshness::settle().await {
+                        Ok(()) => response,
+                        Err(error) => ApiError::from(error).into_response(),
+                    }
+                })
             },
         ))
         .layer(CatchPanicLayer::custom(|_| {

@@ -10,6 +10,7 @@ use crate::helpers::{keys, Owner, TestApp};
 crate::on_both_backends!(
     door_shape_and_listing,
     every_denial_code,
+    an_unlock_records_its_logins_use,
     flags_suspension_and_history,
     schedules_open_and_close,
     event_sets_page_with_a_cursor,
@@ -182,6 +183,39 @@ async fn door_shape_and_listing(app: &TestApp) {
     )
     .await
     .assert_invalid(&["lock_id"]);
+}
+
+/// An unlock leaves its login's use to commit with its decision; the use
+/// is stored all the same before the answer.
+async fn an_unlock_records_its_logins_use(app: &TestApp) {
+    let site = site(app).await;
+    let unused = app
+        .store
+        .list_logins(
+            site.owner.organization_id,
+            site.user,
+            None,
+            gatehouse_store::Page::new(10, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unused.items.len(), 1);
+    assert_eq!(unused.items[0].last_used_at, None, "a new login");
+    assert_eq!(unlock(app, &site, json!({})).await, (200, "ok".into()));
+    let used = app
+        .store
+        .list_logins(
+            site.owner.organization_id,
+            site.user,
+            None,
+            gatehouse_store::Page::new(10, 0),
+        )
+        .await
+        .unwrap();
+    assert!(
+        used.items[0].last_used_at.is_some(),
+        "the use is stored before the unlock answers"
+    );
 }
 
 async fn every_denial_code(app: &TestApp) {

@@ -94,6 +94,9 @@ pub(super) fn db(error: sqlx::Error) -> StoreError {
 /// a deferred transaction that reads before writing fails with "database is
 /// locked" when another writer commits in between.
 async fn begin(pool: &Pool<Db>) -> StoreResult<sqlx::Transaction<'static, Db>> {
+    // A write may read what the request's pending writes wrote (a device's
+    // eviction reads each login's last use).
+    gatehouse_store::freshness::settle().await?;
     gatehouse_store::freshness::writing();
     pool.begin_with(super::BEGIN).await.map_err(db)
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use gatehouse_domain::{AccessRecord, Timestamp};
-use gatehouse_store::{StoreError, StoreResult};
+use gatehouse_store::{freshness, StoreError, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::{Pool, QueryBuilder};
 use tokio::sync::{mpsc, oneshot};
@@ -74,21 +74,36 @@ impl Recorder {
         self.commit(write, now).await
     }
 
-    /// Returns once the use is committed.
+    /// Returns once the use is committed, or, when the request allows it,
+    /// once it is queued: the request then waits for it before it answers
+    /// (`gatehouse_store::freshness`), and a decision queued after it
+    /// commits with it or after it.
     pub(super) async fn used(&self, table: UsedTable, id: i64, now: Timestamp) -> StoreResult<()> {
-        self.commit(Write::Use { table, id }, now).await
+        let pending = self.queue(Write::Use { table, id }, now).await?;
+        match freshness::defer(pending) {
+            None => Ok(()),
+            Some(pending) => freshness::wait(pending).await,
+        }
     }
 
     async fn commit(&self, write: Write, now: Timestamp) -> StoreResult<()> {
-        let stopped = || StoreError::Backend("the access event writer has stopped".into());
-        let (committed, done) = oneshot::channel();
+        freshness::wait(self.queue(write, now).await?).await
+    }
+
+    /// Hands the write to the writer; the returned receiver answers once
+    /// it is committed.
+    async fn queue(&self, write: Write, now: Timestamp) -> StoreResult<freshness::Pending> {
+        let (committed, pending) = oneshot::channel();
         let job = Job {
             write,
             now,
             committed,
         };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())?
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Backend("the access event writer has stopped".into()))?;
+        Ok(pending)
     }
 }
 
