@@ -39,7 +39,7 @@ except ImportError:
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-scenarios = ["health", "unlock", "unlock@25%", "card", "search", "create", "signin"]
+scenarios = ["health", "unlock", "unlock@25%", "unlock+signin", "card", "search", "create", "signin"]
 fig, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4.5), squeeze=False)
 for ax, (backend, rows) in zip(axes[0], runs.items()):
     names = [s for s in scenarios if s in rows]
