@@ -36,6 +36,14 @@ pub enum Command {
     Members(MembersCommand),
     /// Generate a large benchmark organization (deterministic; never for real doors).
     Seed(SeedArgs),
+    /// Rewrite the database compactly and refresh its statistics (SQLite: stop the server first).
+    Compact(CompactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -288,6 +296,7 @@ pub async fn main() -> ExitCode {
         Command::Members(MembersCommand::Export(args)) => commands::export(args).await,
         Command::Members(MembersCommand::Import(args)) => commands::import(args).await,
         Command::Seed(args) => crate::seed::run(args).await,
+        Command::Compact(args) => commands::compact(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,8 +13,8 @@ use gatehouse_store::{GroupQuery, Page, Store};
 use rand::distributions::{Alphanumeric, DistString};
 
 use crate::cli::{
-    BootstrapArgs, ExportArgs, FormatArg, ImportArgs, PurgeArgs, ServeArgs, SubscriptionArg,
-    TapArgs,
+    BootstrapArgs, CompactArgs, ExportArgs, FormatArg, ImportArgs, PurgeArgs, ServeArgs,
+    SubscriptionArg, TapArgs,
 };
 use crate::server::{self, Limits};
 
@@ -278,6 +278,26 @@ pub async fn purge(args: PurgeArgs) -> anyhow::Result<()> {
         "Purged user {} ({email}): {} membership(s), {} login(s), {} role assignment(s) removed.",
         report.user_id, report.memberships, report.logins, report.role_assignments
     );
+    Ok(())
+}
+
+/// `gatehouse compact`: what a database long in service gains from being
+/// rewritten (docs/benchmarks.md), on demand.
+pub async fn compact(args: CompactArgs) -> anyhow::Result<()> {
+    let url = args.storage.url();
+    let store = gatehouse_store_sql::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", gatehouse_store_sql::redact(&url)))?;
+    println!(
+        "Compacting the {} database {} ...",
+        store.backend(),
+        gatehouse_store_sql::redact(&url)
+    );
+    let started = std::time::Instant::now();
+    store.compact().await.context(
+        "compacting (on SQLite, stop the server first: the rewrite needs the file to itself)",
+    )?;
+    println!("Compacted in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -35,9 +35,10 @@ fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str, lookup: &str) 
     sql.push("))");
 }
 
-/// What the seed runs after loading: the old row versions its last-access
-/// updates left behind removed, and fresh planner statistics.
-const AFTER_BULK_LOAD: &[&str] = &["VACUUM ANALYZE"];
+/// What `gatehouse compact` runs, and the seed after its load: old row
+/// versions removed (the seed's last-access updates leave many) and fresh
+/// planner statistics. It runs beside a serving node.
+const COMPACT: &[&str] = &["VACUUM ANALYZE"];
 
 /// PostgreSQL checkpoints by itself, apart from the sessions that write.
 const CHECKPOINT: Option<&str> = None;

@@ -36,13 +36,14 @@ fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str, lookup: &str) 
     }
 }
 
-/// What the seed runs after loading: the search index merged into one
-/// segment, fresh planner statistics, and the file rewritten so that each
-/// table and index lies in one run of pages (a bulk load interleaves them
-/// all; PostgreSQL's seed vacuums likewise). Then the write-ahead log that
-/// the rewrite filled, as large as the database, is copied back and emptied
-/// at once instead of when the last connection closes.
-const AFTER_BULK_LOAD: &[&str] = &[
+/// What `gatehouse compact` runs, and the seed after its load: the search
+/// index merged into one segment, fresh planner statistics, and the file
+/// rewritten so that each table and index lies in one run of pages (a bulk
+/// load interleaves them all, and so does a database growing in service).
+/// Then the write-ahead log that the rewrite filled, as large as the
+/// database, is copied back and emptied at once instead of when the last
+/// connection closes.
+const COMPACT: &[&str] = &[
     "INSERT INTO members_fts (members_fts) VALUES ('optimize')",
     "ANALYZE",
     "VACUUM",

@@ -179,6 +179,13 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the failures of `key` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
 
+    // Maintenance.
+
+    /// Rewrites the database compactly and refreshes the planner's
+    /// statistics (`gatehouse compact`; the seed runs it after its load).
+    /// On SQLite this takes the file to itself for as long as it runs.
+    async fn compact(&self) -> StoreResult<()>;
+
     // Benchmarks.
 
     /// Fills a new organization with the plan's generated data in bulk

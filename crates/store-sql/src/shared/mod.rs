@@ -361,6 +361,10 @@ impl Store for SqlStore {
         sign_in::clear(&self.pool, key).await
     }
 
+    async fn compact(&self) -> StoreResult<()> {
+        seed::compact(&self.pool).await
+    }
+
     async fn seed(
         &self,
         organization_id: i64,

@@ -322,9 +322,16 @@ pub(super) async fn seed(
         },
     )
     .await?;
-    // Fresh statistics, so the planners use the indexes on the new data.
-    for statement in super::super::AFTER_BULK_LOAD {
+    // Fresh statistics, so the planners use the indexes on the new data,
+    // and a compact file.
+    compact(pool).await?;
+    Ok(locks)
+}
+
+/// Runs the backend's `COMPACT` statements, in order.
+pub(super) async fn compact(pool: &Pool<Db>) -> StoreResult<()> {
+    for statement in super::super::COMPACT {
         sqlx::query(statement).execute(pool).await.map_err(db)?;
     }
-    Ok(locks)
+    Ok(())
 }
