@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection};
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -80,6 +80,34 @@ impl TestDatabase {
             url,
             cleanup: Cleanup::Postgres { admin_url, name },
         })
+    }
+
+    /// Runs `sql` on a connection of its own, behind any store, and returns
+    /// the one integer it selects (a statement that selects nothing gives 0):
+    /// for tests that check what the database holds, on either backend.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let read = |found: Result<Option<i64>, sqlx::Error>| {
+            found.unwrap_or_else(|e| panic!("{sql}: {e}")).unwrap_or(0)
+        };
+        if self.url.starts_with("sqlite:") {
+            let mut connection = SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect to the test database");
+            read(
+                sqlx::query_scalar(sql)
+                    .fetch_optional(&mut connection)
+                    .await,
+            )
+        } else {
+            let mut connection = PgConnection::connect(&self.url)
+                .await
+                .expect("connect to the test database");
+            read(
+                sqlx::query_scalar(sql)
+                    .fetch_optional(&mut connection)
+                    .await,
+            )
+        }
     }
 
     /// Removes the database. Call after the store is dropped.

@@ -6,24 +6,8 @@
 use gatehouse_domain::{LoginType, NewLogin, Subscription};
 use gatehouse_store::testkit::{organization, t0};
 use gatehouse_store_sql::test_support::TestDatabase;
-use sqlx::{Connection, PgConnection, SqliteConnection};
 
-async fn generation(url: &str) -> i64 {
-    const READ: &str = "SELECT value FROM change_generation WHERE id = 1";
-    if url.starts_with("sqlite:") {
-        let mut connection = SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(READ)
-            .fetch_one(&mut connection)
-            .await
-            .expect("read")
-    } else {
-        let mut connection = PgConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar(READ)
-            .fetch_one(&mut connection)
-            .await
-            .expect("read")
-    }
-}
+const GENERATION: &str = "SELECT value FROM change_generation WHERE id = 1";
 
 async fn a_new_login_keeps_the_caches_and_signing_out_does_not(database: TestDatabase) {
     let store = gatehouse_store_sql::open(&database.url)
@@ -42,12 +26,12 @@ async fn a_new_login_keeps_the_caches_and_signing_out_does_not(database: TestDat
         secret_hash: secret.to_vec(),
     };
 
-    let before = generation(&database.url).await;
+    let before = database.scalar(GENERATION).await;
     let login = store
         .create_login(&owner.actor(), &device(b"new-phone"), t0())
         .await
         .expect("sign in");
-    assert_eq!(generation(&database.url).await, before, "a new login");
+    assert_eq!(database.scalar(GENERATION).await, before, "a new login");
     assert!(
         store
             .authenticate(b"new-phone", t0())
@@ -62,7 +46,7 @@ async fn a_new_login_keeps_the_caches_and_signing_out_does_not(database: TestDat
         .promote_login(&actor, org, user, login.id, t0())
         .await
         .expect("promote");
-    let promoted = generation(&database.url).await;
+    let promoted = database.scalar(GENERATION).await;
     assert!(promoted > before, "a promoted login");
 
     store
@@ -70,7 +54,7 @@ async fn a_new_login_keeps_the_caches_and_signing_out_does_not(database: TestDat
         .await
         .expect("sign out");
     assert!(
-        generation(&database.url).await > promoted,
+        database.scalar(GENERATION).await > promoted,
         "a deleted login"
     );
     assert!(store

@@ -7,7 +7,6 @@ use gatehouse_domain::seed::SeedPlan;
 use gatehouse_domain::Subscription;
 use gatehouse_store::testkit::{organization, t0};
 use gatehouse_store_sql::test_support::TestDatabase;
-use sqlx::{Connection, SqliteConnection};
 
 #[tokio::test]
 async fn a_seeded_sqlite_database_is_compacted_and_its_log_emptied() {
@@ -44,15 +43,11 @@ async fn a_seeded_sqlite_database_is_compacted_and_its_log_emptied() {
     let file = database.url.trim_start_matches("sqlite://").to_owned();
     let log = std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len());
     assert_eq!(log, 0, "the write-ahead log is emptied");
-    let mut connection = SqliteConnection::connect(&database.url)
-        .await
-        .expect("connect");
-    let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
-        .fetch_one(&mut connection)
-        .await
-        .expect("read the free list");
-    assert_eq!(free, 0, "no page is left free by the load");
-    connection.close().await.expect("close");
+    assert_eq!(
+        database.scalar("PRAGMA freelist_count").await,
+        0,
+        "no page is left free by the load"
+    );
     drop(store);
     database.remove().await;
 }

@@ -506,7 +506,6 @@ async fn members_import_reads_a_file() {
 /// (SQLite), or never vacuumed (PostgreSQL): it rewrites the file, or
 /// vacuums and analyzes every table.
 async fn compact_rewrites_the_database(database: TestDatabase) {
-    use sqlx::Connection;
     let url = database.url.clone();
     let created = gatehouse()
         .args(["bootstrap", "--org-name", "Acme", "--org-domain", "acme"])
@@ -515,38 +514,20 @@ async fn compact_rewrites_the_database(database: TestDatabase) {
         .output()
         .unwrap();
     assert!(created.status.success());
-    let sqlite = url.starts_with("sqlite:");
     // What compacting must change: free pages, or no manual vacuum yet.
-    let untidy = async || -> i64 {
-        if sqlite {
-            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query_scalar("PRAGMA freelist_count")
-                .fetch_one(&mut db)
-                .await
-                .unwrap()
-        } else {
-            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'members' AND last_vacuum IS NULL",
-            )
-            .fetch_one(&mut db)
-            .await
-            .unwrap()
-        }
+    let untidy = if url.starts_with("sqlite:") {
+        database
+            .scalar("CREATE TABLE scratch AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i, printf('%0500d', i) AS filler FROM n")
+            .await;
+        database.scalar("DROP TABLE scratch").await;
+        "PRAGMA freelist_count"
+    } else {
+        "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'members' AND last_vacuum IS NULL"
     };
-    if sqlite {
-        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("CREATE TABLE scratch AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i, printf('%0500d', i) AS filler FROM n")
-            .execute(&mut db)
-            .await
-            .unwrap();
-        sqlx::query("DROP TABLE scratch")
-            .execute(&mut db)
-            .await
-            .unwrap();
-        db.close().await.unwrap();
-    }
-    assert!(untidy().await > 0, "the database starts untidy");
+    assert!(
+        database.scalar(untidy).await > 0,
+        "the database starts untidy"
+    );
 
     let compacted = gatehouse()
         .args(["compact", "--database-url", &url])
@@ -560,7 +541,7 @@ async fn compact_rewrites_the_database(database: TestDatabase) {
     let printed = String::from_utf8_lossy(&compacted.stdout);
     assert!(printed.contains("Compacting the"), "{printed}");
     assert!(printed.contains("Compacted in"), "{printed}");
-    assert_eq!(untidy().await, 0, "compacted");
+    assert_eq!(database.scalar(untidy).await, 0, "compacted");
     database.remove().await;
 }
 
