@@ -135,6 +135,13 @@ impl SeedPlan {
         (k % self.members, k / self.members)
     }
 
+    /// How many role assignments (each a basic role in a group) the member
+    /// holds: one for each round `assignment` gives them.
+    pub fn assignments_of_member(&self, member: u64) -> u64 {
+        self.role_assignments / self.members
+            + u64::from(member < self.role_assignments % self.members)
+    }
+
     pub fn login_secret(&self, member: u64) -> String {
         format!(
             "bench-login-{}-{member}-{:016x}",
@@ -197,6 +204,27 @@ pub struct PastEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_member_holds_the_assignments_that_name_them() {
+        let plan = SeedPlan {
+            members: 30,
+            role_assignments: 75,
+            ..SeedPlan::default()
+        };
+        let mut held = vec![0; 30];
+        for k in 0..plan.role_assignments {
+            held[plan.assignment(k).0 as usize] += 1;
+        }
+        for (member, &count) in held.iter().enumerate() {
+            assert_eq!(
+                plan.assignments_of_member(member as u64),
+                count,
+                "member {member}"
+            );
+        }
+        assert_eq!((held[14], held[15]), (3, 2));
+    }
 
     #[test]
     fn the_default_plan_holds_together() {

@@ -3441,7 +3441,7 @@ pub async fn seed_builds_the_planned_organization(store: &dyn Store) {
         locks: 10,
         groups: 4,
         members: 30,
-        role_assignments: 60,
+        role_assignments: 45,
         cards: 10,
         events: 500,
         logins: 5,
@@ -3486,6 +3486,23 @@ pub async fn seed_builds_the_planned_organization(store: &dyn Store) {
         last.map(|event| t0() - chrono::Duration::seconds(event.seconds_ago))
     );
     assert!(last.is_some(), "500 events reach member {member}");
+    // Members hold one or two basic roles in groups (45 among 30).
+    assert_eq!(
+        (seeded.member_type, seeded.shares_count),
+        (MemberType::Basic, 2)
+    );
+    let other = store
+        .list_members(
+            org,
+            &MemberQuery {
+                email: Some(plan.member_email(20)),
+                page: Page::new(1, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(other.items[0].shares_count, 1);
     let door = locks[plan.door_of_member(member) as usize];
     let facts = store
         .access_facts(

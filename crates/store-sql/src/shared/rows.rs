@@ -98,37 +98,18 @@ macro_rules! held_through_team {
 }
 pub(super) use held_through_team;
 
-/// The rank of a role (3 administrator, 2 manager, 1 basic) of `ra`.
-macro_rules! role_rank {
-    () => {
-        "CASE ra.role_id WHEN 'organization_administrator' THEN 3 \
-         WHEN 'place_administrator' THEN 3 WHEN 'group_basic' THEN 1 ELSE 2 END"
-    };
-}
-
 pub(super) const MEMBERS_FROM: &str =
     " FROM members m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id";
 
 macro_rules! member_columns {
     () => {
-        concat!(
-            "SELECT m.id, m.organization_id, m.user_id, \
-            u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
-            COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
-            m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
-            m.cards_without_activation_enabled, m.last_accessed_at, m.last_accessed_lock_id, m.created_at, m.updated_at, \
-            o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
-            (SELECT CAST(COUNT(CASE WHEN ra.applies_to_type = 'Group' THEN 1 END) * 4 + COALESCE(MAX(",
-            role_rank!(),
-            "), 0) AS BIGINT) FROM role_assignments ra WHERE ",
-            held_directly!(),
-            ") AS held_directly, COALESCE((SELECT CAST(MAX(",
-            role_rank!(),
-            ") AS BIGINT) FROM role_assignments ra WHERE ",
-            held_through_team!(),
-            "), 0)",
-            " AS team_rank"
-        )
+        "SELECT m.id, m.organization_id, m.user_id, \
+        u.email AS user_email, u.name AS user_name, COALESCE(m.name, u.name) AS name, \
+        COALESCE(m.image, u.image) AS image, m.notes, m.metadata, m.access_enabled, \
+        m.password_flow_enabled, m.link_enabled, m.app_enabled, m.card_enabled, \
+        m.cards_without_activation_enabled, m.last_accessed_at, m.last_accessed_lock_id, m.created_at, m.updated_at, \
+        o.owner_user_id, u.password_hash IS NOT NULL AS confirmed, \
+        m.shares_count, m.direct_rank, m.team_rank"
     };
 }
 
@@ -162,14 +143,13 @@ pub(super) struct MemberRow {
     updated_at: Timestamp,
     owner_user_id: Option<i64>,
     confirmed: bool,
-    /// What the user holds directly, in one number so that one subquery
-    /// over their assignments serves both: the count of group roles
-    /// (`shares_count`) times 4, plus the highest rank held.
-    held_directly: i64,
-    /// The highest rank held through a team. The member's type is the
-    /// greater of the two (taken here, not in SQL, where it would cost each
-    /// query twice the subqueries to plan and run).
-    team_rank: i64,
+    /// What the member's roles make them, kept by the database on their row
+    /// (migration 0013): group roles held directly, and the highest rank
+    /// (3 administrator, 2 manager, 1 basic, 0 none) held directly and
+    /// through a team. The member's type is the greater rank.
+    shares_count: i32,
+    direct_rank: i32,
+    team_rank: i32,
 }
 
 impl From<MemberRow> for Member {
@@ -177,7 +157,7 @@ impl From<MemberRow> for Member {
         let member_type = if row.owner_user_id == Some(row.user_id) {
             MemberType::Owner
         } else {
-            match (row.held_directly % 4).max(row.team_rank) {
+            match row.direct_rank.max(row.team_rank) {
                 3 => MemberType::Administrator,
                 2 => MemberType::Manager,
                 _ => MemberType::Basic,
@@ -202,7 +182,7 @@ impl From<MemberRow> for Member {
                 cards_without_activation_enabled: row.cards_without_activation_enabled,
             },
             member_type,
-            shares_count: row.held_directly / 4,
+            shares_count: row.shares_count.into(),
             confirmed: row.confirmed,
             last_accessed_at: row.last_accessed_at,
             last_accessed_lock_id: row.last_accessed_lock_id,

@@ -144,10 +144,39 @@ pub(super) async fn seed(
         },
     )
     .await?;
+    // Roles before members, and members inserted with what their roles
+    // make them (all basic roles in groups; migration 0013): the triggers
+    // that keep those columns then find nothing to write, where roles given
+    // to existing members would write every member twice.
+    bulk(
+        pool,
+        "INSERT INTO role_assignments (organization_id, role_id, applies_to_type, applies_to_id, place_id, \
+         assignee_type, assignee_id, created_at, updated_at) ",
+        plan.role_assignments,
+        false,
+        "role assignments",
+        progress,
+        |b, k| {
+            let (member, round) = plan.assignment(k);
+            let group = plan.group_of_member(member, round);
+            b.push_bind(org)
+                .push_bind("group_basic")
+                .push_bind("Group")
+                .push_bind(groups[group as usize])
+                .push_bind(places[plan.place_of_group(group) as usize])
+                .push_bind("User")
+                .push_bind(users[member as usize])
+                .push_bind(now)
+                .push_bind(now);
+        },
+    )
+    .await?;
     let flags = MemberFlags::defaults(Subscription::Organizations);
     // Members start with the last access their history below ends on, so
     // the events' last-access trigger finds nothing newer to write: a
     // history of a million events costs no member updates.
+    let groups_held =
+        |member: u64| i32::try_from(plan.assignments_of_member(member)).unwrap_or(i32::MAX);
     let last_grants = plan.last_grants();
     let last_access = |member: u64| {
         last_grants[member as usize].map(|e| {
@@ -162,7 +191,7 @@ pub(super) async fn seed(
         pool,
         "INSERT INTO members (organization_id, user_id, metadata, access_enabled, password_flow_enabled, \
          link_enabled, app_enabled, card_enabled, cards_without_activation_enabled, search, \
-         last_accessed_at, last_accessed_lock_id, created_at, updated_at) ",
+         last_accessed_at, last_accessed_lock_id, shares_count, direct_rank, created_at, updated_at) ",
         plan.members,
         false,
         "members",
@@ -185,29 +214,8 @@ pub(super) async fn seed(
                 ))
                 .push_bind(accessed_at)
                 .push_bind(accessed_lock)
-                .push_bind(now)
-                .push_bind(now);
-        },
-    )
-    .await?;
-    bulk(
-        pool,
-        "INSERT INTO role_assignments (organization_id, role_id, applies_to_type, applies_to_id, place_id, \
-         assignee_type, assignee_id, created_at, updated_at) ",
-        plan.role_assignments,
-        false,
-        "role assignments",
-        progress,
-        |b, k| {
-            let (member, round) = plan.assignment(k);
-            let group = plan.group_of_member(member, round);
-            b.push_bind(org)
-                .push_bind("group_basic")
-                .push_bind("Group")
-                .push_bind(groups[group as usize])
-                .push_bind(places[plan.place_of_group(group) as usize])
-                .push_bind("User")
-                .push_bind(users[member as usize])
+                .push_bind(groups_held(i))
+                .push_bind(i32::from(groups_held(i) > 0))
                 .push_bind(now)
                 .push_bind(now);
         },
