@@ -742,6 +742,9 @@ pub(super) async fn import(
     let subscription = subscription
         .parse::<gatehouse_domain::Subscription>()
         .map_err(StoreError::Backend)?;
+    for statement in super::super::IMPORT_BEGIN {
+        sqlx::query(statement).execute(&mut *tx).await.map_err(db)?;
+    }
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         // A row that only adds a person cannot fail halfway (its only
@@ -778,6 +781,9 @@ pub(super) async fn import(
                 outcomes.push(Err(error));
             }
         }
+    }
+    for statement in super::super::IMPORT_END {
+        sqlx::query(statement).execute(&mut *tx).await.map_err(db)?;
     }
     tx.commit().await.map_err(db)?;
     Ok(outcomes)

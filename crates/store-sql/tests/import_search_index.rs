@@ -1,0 +1,158 @@
+//! Members added by an import are found by search at once, however the
+//! backend indexes them: on SQLite the import writes the batch's members into
+//! the search index in one statement at its end (migration 0014), and the
+//! index must then hold exactly what it would have held row by row, through
+//! a row that fails and rolls back, later renames and removals included.
+
+use gatehouse_domain::{Email, ImportRow, MemberPatch, Role, Subscription};
+use gatehouse_store::testkit::{organization, t0};
+use gatehouse_store::{MemberQuery, Page};
+use gatehouse_store_sql::test_support::TestDatabase;
+
+fn row(email: &str, name: &str, group_ids: Vec<i64>) -> ImportRow {
+    ImportRow {
+        email: Email::parse(email).expect("an e-mail"),
+        name: Some(name.into()),
+        image: None,
+        password_flow: None,
+        group_role: Role::GroupBasic,
+        group_ids,
+        card_tokens: Vec::new(),
+    }
+}
+
+async fn found(store: &dyn gatehouse_store::Store, org: i64, text: &str) -> Vec<String> {
+    store
+        .list_members(
+            org,
+            &MemberQuery {
+                query: Some(text.into()),
+                page: Page::new(100, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .expect("search")
+        .items
+        .into_iter()
+        .map(|m| m.user_email)
+        .collect()
+}
+
+async fn imported_members_are_found(database: TestDatabase) {
+    let store = gatehouse_store_sql::open(&database.url)
+        .await
+        .expect("open the store");
+    let owner = organization(&*store, "importsearch", Subscription::Organizations).await;
+    let (actor, org) = (owner.actor(), owner.organization.id);
+    let mut rows: Vec<ImportRow> = (0..120)
+        .map(|i| {
+            row(
+                &format!("person{i:03}@import.example"),
+                &format!("Imported Person {i:03}"),
+                Vec::new(),
+            )
+        })
+        .collect();
+    // A row that fails halfway (no such group) and rolls back alone.
+    rows.insert(
+        60,
+        row("broken@import.example", "Broken Zebra", vec![999_999]),
+    );
+    let outcomes = store
+        .import_users(&actor, org, &rows, t0())
+        .await
+        .expect("import");
+    assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+
+    assert_eq!(
+        found(&*store, org, "person007@").await,
+        ["person007@import.example"]
+    );
+    assert_eq!(found(&*store, org, "Person 119").await.len(), 1);
+    let all = MemberQuery {
+        query: Some("imported person".into()),
+        page: Page::new(10, 0),
+        ..MemberQuery::default()
+    };
+    assert_eq!(
+        store.list_members(org, &all).await.expect("search").total,
+        120
+    );
+    assert!(found(&*store, org, "zebra").await.is_empty(), "rolled back");
+
+    // Renaming and removing an imported member reach the index.
+    let renamed = store
+        .list_members(
+            org,
+            &MemberQuery {
+                email: Some("person010@import.example".into()),
+                page: Page::new(1, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .expect("find the member")
+        .items
+        .remove(0);
+    let patch = MemberPatch {
+        name: Some("Quokka".into()),
+        ..MemberPatch::default()
+    };
+    store
+        .update_member(&actor, org, renamed.id, &patch, t0())
+        .await
+        .expect("rename");
+    assert_eq!(
+        found(&*store, org, "quokka").await,
+        ["person010@import.example"]
+    );
+    let removed = found(&*store, org, "person011@").await;
+    assert_eq!(removed.len(), 1);
+    let member = store
+        .list_members(
+            org,
+            &MemberQuery {
+                email: Some("person011@import.example".into()),
+                page: Page::new(1, 0),
+                ..MemberQuery::default()
+            },
+        )
+        .await
+        .expect("find the member")
+        .items
+        .remove(0);
+    store
+        .delete_member(&actor, org, member.id, t0())
+        .await
+        .expect("remove");
+    assert!(found(&*store, org, "person011@").await.is_empty());
+
+    if database.url.starts_with("sqlite:") {
+        // Fails (an error, not a count) when the index and the members differ.
+        database
+            .scalar("INSERT INTO members_fts (members_fts, rank) VALUES ('integrity-check', 1)")
+            .await;
+        assert_eq!(
+            database
+                .scalar("SELECT COUNT(*) FROM members_fts_deferred")
+                .await,
+            0,
+            "the import's bracket is gone"
+        );
+    }
+    drop(store);
+    database.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite() {
+    imported_members_are_found(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    if let Some(database) = TestDatabase::postgres().await {
+        imported_members_are_found(database).await;
+    }
+}
