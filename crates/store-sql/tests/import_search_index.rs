@@ -4,7 +4,7 @@
 //! index must then hold exactly what it would have held row by row, through
 //! a row that fails and rolls back, later renames and removals included.
 
-use gatehouse_domain::{Email, ImportRow, MemberPatch, Role, Subscription};
+use gatehouse_domain::{Email, ImportRow, Member, MemberPatch, Role, Subscription};
 use gatehouse_store::testkit::{organization, t0};
 use gatehouse_store::{MemberQuery, Page};
 use gatehouse_store_sql::test_support::TestDatabase;
@@ -37,6 +37,19 @@ async fn found(store: &dyn gatehouse_store::Store, org: i64, text: &str) -> Vec<
         .into_iter()
         .map(|m| m.user_email)
         .collect()
+}
+
+async fn by_email(store: &dyn gatehouse_store::Store, org: i64, email: &str) -> Member {
+    let query = MemberQuery {
+        email: Some(email.into()),
+        page: Page::new(1, 0),
+        ..MemberQuery::default()
+    };
+    let mut page = store
+        .list_members(org, &query)
+        .await
+        .expect("find the member");
+    page.items.remove(0)
 }
 
 async fn imported_members_are_found(database: TestDatabase) {
@@ -82,19 +95,7 @@ async fn imported_members_are_found(database: TestDatabase) {
     assert!(found(&*store, org, "zebra").await.is_empty(), "rolled back");
 
     // Renaming and removing an imported member reach the index.
-    let renamed = store
-        .list_members(
-            org,
-            &MemberQuery {
-                email: Some("person010@import.example".into()),
-                page: Page::new(1, 0),
-                ..MemberQuery::default()
-            },
-        )
-        .await
-        .expect("find the member")
-        .items
-        .remove(0);
+    let renamed = by_email(&*store, org, "person010@import.example").await;
     let patch = MemberPatch {
         name: Some("Quokka".into()),
         ..MemberPatch::default()
@@ -109,19 +110,7 @@ async fn imported_members_are_found(database: TestDatabase) {
     );
     let removed = found(&*store, org, "person011@").await;
     assert_eq!(removed.len(), 1);
-    let member = store
-        .list_members(
-            org,
-            &MemberQuery {
-                email: Some("person011@import.example".into()),
-                page: Page::new(1, 0),
-                ..MemberQuery::default()
-            },
-        )
-        .await
-        .expect("find the member")
-        .items
-        .remove(0);
+    let member = by_email(&*store, org, "person011@import.example").await;
     store
         .delete_member(&actor, org, member.id, t0())
         .await
