@@ -86,28 +86,12 @@ impl TestDatabase {
     /// the one integer it selects (a statement that selects nothing gives 0):
     /// for tests that check what the database holds, on either backend.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        let read = |found: Result<Option<i64>, sqlx::Error>| {
-            found.unwrap_or_else(|e| panic!("{sql}: {e}")).unwrap_or(0)
-        };
-        if self.url.starts_with("sqlite:") {
-            let mut connection = SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect to the test database");
-            read(
-                sqlx::query_scalar(sql)
-                    .fetch_optional(&mut connection)
-                    .await,
-            )
+        let found = if self.url.starts_with("sqlite:") {
+            scalar_on::<SqliteConnection>(&self.url, sql).await
         } else {
-            let mut connection = PgConnection::connect(&self.url)
-                .await
-                .expect("connect to the test database");
-            read(
-                sqlx::query_scalar(sql)
-                    .fetch_optional(&mut connection)
-                    .await,
-            )
-        }
+            scalar_on::<PgConnection>(&self.url, sql).await
+        };
+        found.unwrap_or_else(|e| panic!("{sql}: {e}")).unwrap_or(0)
     }
 
     /// Removes the database. Call after the store is dropped.
@@ -125,4 +109,19 @@ impl TestDatabase {
             }
         }
     }
+}
+
+/// The one integer `sql` selects, if any, on a new connection of type `C`.
+async fn scalar_on<C>(url: &str, sql: &str) -> Result<Option<i64>, sqlx::Error>
+where
+    C: Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    i64: sqlx::Type<C::Database> + for<'r> sqlx::Decode<'r, C::Database>,
+    usize: sqlx::ColumnIndex<<C::Database as sqlx::Database>::Row>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+{
+    let mut connection = C::connect(url).await?;
+    sqlx::query_scalar(sql)
+        .fetch_optional(&mut connection)
+        .await
 }
