@@ -287,7 +287,7 @@ pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => {
-            telemetry::init(matches!(args.log_format, LogFormat::Json));
+            let _log = telemetry::init(matches!(args.log_format, LogFormat::Json));
             commands::serve(args).await
         }
         Command::Bootstrap(args) => commands::bootstrap(args).await,

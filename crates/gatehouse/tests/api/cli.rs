@@ -17,6 +17,15 @@ fn gatehouse() -> Command {
 /// Starts `gatehouse serve` on a free port; returns the child, its base URL
 /// and what it printed before listening.
 pub(crate) fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
+    serve_logging_to(database_url, extra, Stdio::null())
+}
+
+/// `serve`, with the server's log (its standard error) sent to `log`.
+fn serve_logging_to(
+    database_url: &str,
+    extra: &[&str],
+    log: Stdio,
+) -> (Child, String, Vec<String>) {
     // Each server keeps its files (outbox, exports) in a directory of its own.
     static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let data_dir = std::env::temp_dir().join(format!(
@@ -36,7 +45,7 @@ pub(crate) fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<S
         .arg(&data_dir)
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start gatehouse serve");
     let stdout = child.stdout.take().unwrap();
@@ -206,6 +215,35 @@ async fn bootstrap_and_serve_on_postgres() {
     if let Some(database) = TestDatabase::postgres().await {
         bootstrap_then_serve(database).await;
     }
+}
+
+#[tokio::test]
+async fn each_request_is_logged_to_standard_error_with_its_id() {
+    let database = TestDatabase::sqlite();
+    let (mut child, base, printed) = serve_logging_to(&database.url, &[], Stdio::piped());
+    let mut log = child.stderr.take().expect("the server's standard error");
+    let reply = reqwest::Client::new()
+        .get(format!("{base}/health"))
+        .header("x-request-id", "log-check-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    // A graceful stop writes out what the log thread still holds.
+    terminate(&mut child);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut log, &mut text).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.contains("request_id=\"log-check-7\""))
+        .unwrap_or_else(|| panic!("no line of the request in {text:?}"));
+    assert!(line.contains("route=\"/health\""), "{line}");
+    assert!(line.contains("status=200"), "{line}");
+    assert!(
+        !printed.iter().any(|line| line.contains("log-check-7")),
+        "standard output carries no log: {printed:?}"
+    );
+    database.remove().await;
 }
 
 #[tokio::test]
