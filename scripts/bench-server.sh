@@ -31,10 +31,11 @@ mkdir -p "$out"
 for backend in "${backends[@]}"; do
   data=$(mktemp -d)
   case "$backend" in
-    sqlite) url="sqlite://$data/gatehouse.db" ;;
+    sqlite) url="sqlite://$data/gatehouse.db"; disk_dir=$data ;;
     postgres)
       psql "$postgres/postgres" -qc 'DROP DATABASE IF EXISTS gatehouse_bench' -c 'CREATE DATABASE gatehouse_bench'
-      url="$postgres/gatehouse_bench" ;;
+      url="$postgres/gatehouse_bench"
+      disk_dir=$(psql "$postgres/postgres" -Atc 'SHOW data_directory' 2>/dev/null || echo "$data") ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
   esac
   echo "== $backend: seeding"
@@ -56,12 +57,17 @@ for backend in "${backends[@]}"; do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
   # One scenario: load arguments, then the name it is reported under.
+  # Beside it, the longest time the database's disk held writes without
+  # completing any (after the load generator's 2 s of warm-up).
   measure() {
     local name=$1; shift
     echo "== $backend: $name"
+    python3 scripts/disk-stalls.py "$disk_dir" "$seconds" 2 >"$data/disk.json" &
+    local watcher=$!
     "$bin/gatehouse-load" --url "http://127.0.0.1:$port" --manifest "$data/bench-manifest.json" \
-      --connections "$connections" --seconds "$seconds" "$@" \
-      | python3 -c "import json,sys; r=json.load(sys.stdin); r['backend']='$backend'; r['scenario']='$name'; print(json.dumps(r))" \
+      --connections "$connections" --seconds "$seconds" "$@" >"$data/load.json"
+    wait "$watcher"
+    python3 -c "import json; r=json.load(open('$data/load.json')); r.update(json.load(open('$data/disk.json'))); r['backend']='$backend'; r['scenario']='$name'; print(json.dumps(r))" \
       | tee -a "$out/$backend.jsonl"
   }
   : >"$out/$backend.jsonl"

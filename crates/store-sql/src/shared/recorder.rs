@@ -164,8 +164,19 @@ async fn write_batches(pool: Pool<Db>, mut queue: mpsc::Receiver<Job>) {
 /// A passive checkpoint takes no lock that writers need; small and often
 /// keeps each one short.
 async fn checkpoint(pool: Pool<Db>, statement: &'static str, running: Arc<AtomicBool>) {
-    if let Err(error) = sqlx::query(statement).execute(&pool).await {
-        tracing::warn!(%error, "checkpoint failed");
+    let started = std::time::Instant::now();
+    match sqlx::query_as::<_, (i64, i64, i64)>(statement)
+        .fetch_one(&pool)
+        .await
+    {
+        Ok((busy, log, checkpointed)) => tracing::trace!(
+            busy,
+            log,
+            checkpointed,
+            micros = started.elapsed().as_micros() as u64,
+            "checkpoint"
+        ),
+        Err(error) => tracing::warn!(%error, "checkpoint failed"),
     }
     running.store(false, Ordering::Release);
 }
