@@ -46,6 +46,10 @@ for ax, (backend, rows) in zip(axes[0], runs.items()):
     width = 0.27
     for k, (key, label) in enumerate([("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99")]):
         ax.bar([i + (k - 1) * width for i in range(len(names))], [rows[n][key] for n in names], width, label=label)
+    # The latency goals: unlock p99 10 ms (paced), search p99 20 ms.
+    for goal, label in [(10, "unlock goal, p99 10 ms"), (20, "search goal, p99 20 ms")]:
+        ax.axhline(goal, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(label, (-0.45, goal), ha="left", va="bottom", fontsize=7, color="dimgrey")
     ax.set_xticks(range(len(names)), names, rotation=20)
     ax.set_yscale("log")
     ax.set_ylabel("latency (ms, log scale)")
