@@ -5,8 +5,8 @@ use std::io::{BufWriter, Stderr};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-/// Lines a busy server may queue for the log writer before it drops them
-/// (counting what it dropped) rather than make requests wait.
+/// Lines a busy server may queue for the log writer; past that it drops
+/// lines rather than make requests wait.
 const QUEUED_LINES: usize = 64 * 1024;
 
 /// Logs go to standard error through a thread of their own: a request
