@@ -24,9 +24,11 @@ def device_fields(dev):
             fields = line.split()
             if int(fields[0]) == major and int(fields[1]) == minor:
                 numbers = [int(f) for f in fields[3:]]
-                # reads, writes, discards and flushes completed (those the kernel has)
-                completed = numbers[0] + numbers[4] + sum(numbers[11:12]) + sum(numbers[15:16])
-                return completed, numbers[8]
+                # Reads, writes, discards and flushes completed; older kernels
+                # list no discards or flushes.
+                completed = sum(numbers[i] for i in (0, 4, 11, 15) if i < len(numbers))
+                in_flight = numbers[8]
+                return completed, in_flight
     return None
 
 
@@ -44,21 +46,23 @@ def main():
     last_completed, _ = device_fields(dev)
     last_sample = time.monotonic()
     stalled_since = None
-    longest, stalls = 0.0, 0
+    spans = []  # each stretch with I/O outstanding and none completed, in seconds
     while (now := time.monotonic()) < end:
         completed, in_flight = device_fields(dev)
         if completed != last_completed or in_flight == 0:
             if stalled_since is not None:
-                span = now - stalled_since
-                longest = max(longest, span)
-                stalls += span > 0.020
+                spans.append(now - stalled_since)
             stalled_since = None
         elif stalled_since is None:
             stalled_since = last_sample
         last_completed, last_sample = completed, now
         time.sleep(0.005)
-    print(json.dumps({"longest_disk_stall_ms": round(longest * 1000, 1), "disk_stalls_over_20ms": stalls}))
-
+    if stalled_since is not None:  # still stalled when the window closed
+        spans.append(time.monotonic() - stalled_since)
+    print(json.dumps({
+        "longest_disk_stall_ms": round(max(spans, default=0.0) * 1000, 1),
+        "disk_stalls_over_20ms": sum(span > 0.020 for span in spans),
+    }))
 
 if __name__ == "__main__":
     main()

@@ -227,12 +227,12 @@ async fn each_request_is_logged_to_standard_error_with_its_id() {
         .header("x-request-id", "log-check-7")
         .send()
         .await
-        .unwrap();
+        .expect("GET /health");
     assert_eq!(reply.status(), 200);
     // A graceful stop writes out what the log thread still holds.
     terminate(&mut child);
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut log, &mut text).unwrap();
+    std::io::Read::read_to_string(&mut log, &mut text).expect("the log is text");
     let line = text
         .lines()
         .find(|line| line.contains("request_id=\"log-check-7\""))
