@@ -64,7 +64,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Where finished member exports are kept (`<data-dir>/exports`).
     pub exports_dir: Arc<std::path::PathBuf>,
-    pub mailer: mail::Mailer,
+    /// Shared, not copied: the state is cloned for every request.
+    pub mailer: Arc<mail::Mailer>,
 }
 
 impl AppState {
@@ -79,7 +80,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             rate_limiter,
             exports_dir: Arc::new(data_dir.join("exports")),
-            mailer,
+            mailer: Arc::new(mailer),
         }
     }
 }

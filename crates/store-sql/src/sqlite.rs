@@ -97,9 +97,9 @@ impl SqliteStore {
         }
         prepare(&options).await?;
         let pool = SqlitePoolOptions::new()
-            // Each connection is a thread of its own; one writer at a time
-            // and reads that take microseconds need few of them, and fewer
-            // threads switch less (measured: 4 serve more unlocks than 8).
+            // For transactions and the event writer. Each connection is a
+            // thread of its own; one writer at a time needs few of them, and
+            // fewer threads switch less (measured: 4 serve more unlocks than 8).
             .max_connections(4)
             // No ping before every query: it costs a round trip each time, and
             // a broken connection shows itself on use and is then replaced.
@@ -107,7 +107,8 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(shared::db)?;
-        Ok(Self::new(pool, "sqlite"))
+        // Single statements: reads that take microseconds.
+        Ok(Self::new(pool, 4, "sqlite"))
     }
 }
 

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::conns::Conns;
 use chrono::Weekday;
 use gatehouse_domain::access::{
     AccessFacts, GrantFacts, GroupFacts, LockFacts, MemberFacts, Schedule, WeeklyWindow,
@@ -13,7 +14,6 @@ use gatehouse_domain::{
 };
 use gatehouse_store::StoreResult;
 use serde_json::json;
-use sqlx::Pool;
 
 use super::cache::Caches;
 use super::{db, events, Db};
@@ -62,7 +62,7 @@ pub(super) struct Person {
 /// person; both hold no time (the decision judges validity windows and
 /// schedules at its own `now`).
 pub(super) async fn facts(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     organization_id: i64,
     lock_id: i64,
@@ -142,7 +142,7 @@ fn ways_in(door: &Door, authority: &Authority) -> Vec<GrantFacts> {
 
 /// A user's flags and roles in an organization, cached at `generation`.
 pub(super) async fn person(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     generation: i64,
     organization_id: i64,
@@ -165,7 +165,7 @@ pub(super) async fn person(
 }
 
 async fn door(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     generation: i64,
     organization_id: i64,
@@ -182,11 +182,7 @@ async fn door(
     Ok(door)
 }
 
-async fn load_door(
-    pool: &Pool<Db>,
-    organization_id: i64,
-    lock_id: i64,
-) -> StoreResult<Option<Door>> {
+async fn load_door(pool: &Conns, organization_id: i64, lock_id: i64) -> StoreResult<Option<Door>> {
     let lock: Option<LockRow> = sqlx::query_as(
         "SELECT l.id, l.name, l.place_id, l.locked_down, p.locked_down, l.latitude, l.longitude, l.geofence_restriction_enabled, \
          l.geofence_restriction_radius, l.reader_restriction_enabled, COALESCE(p.time_zone, o.time_zone) \
@@ -232,7 +228,7 @@ async fn load_door(
 }
 
 async fn member_flags(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
 ) -> StoreResult<Option<MemberFlags>> {
@@ -261,7 +257,7 @@ type GroupRow = (i64, bool, bool, bool, bool, bool, bool, bool, f64);
 
 /// The groups that hold a door, with their restrictions and, for those
 /// restricted in time, their schedules.
-async fn groups_holding(pool: &Pool<Db>, lock_id: i64) -> StoreResult<HashMap<i64, GroupFacts>> {
+async fn groups_holding(pool: &Conns, lock_id: i64) -> StoreResult<HashMap<i64, GroupFacts>> {
     let mut groups = HashMap::new();
     let rows: Vec<GroupRow> = sqlx::query_as(
         "SELECT g.id, g.login_enabled, g.geofence_restriction_enabled, g.primary_device_restriction_enabled, \

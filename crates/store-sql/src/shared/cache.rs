@@ -15,13 +15,13 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use super::conns::Conns;
 use gatehouse_domain::{Organization, Principal, Reader};
 use gatehouse_store::{StoreError, StoreResult};
-use sqlx::Pool;
 use tokio::sync::{watch, Notify};
 
 use super::access::{Door, Person};
-use super::{db, Db};
+use super::db;
 
 /// Everything a node caches; see each loader for what an entry holds.
 pub(super) struct Caches {
@@ -36,7 +36,7 @@ pub(super) struct Caches {
 impl Caches {
     /// Sized so that a 100,000-member organization's caches stay within
     /// tens of megabytes.
-    pub(super) fn new(pool: &Pool<Db>) -> Self {
+    pub(super) fn new(pool: &Conns) -> Self {
         Caches {
             generation: Generation::start(pool),
             principals: Memo::new(50_000),
@@ -67,11 +67,8 @@ impl Generation {
     /// queued behind them held up every request waiting for it, and they
     /// then all crowded into the pool at once (search p99 about 45 → 29 ms,
     /// docs/benchmarks.md).
-    pub(super) fn start(pool: &Pool<Db>) -> Self {
-        let own = sqlx::pool::PoolOptions::<Db>::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_lazy_with((*pool.connect_options()).clone());
+    pub(super) fn start(pool: &Conns) -> Self {
+        let own = Conns::new(pool.pool().clone(), 1);
         let wanted = Arc::new(Notify::new());
         let (publish, latest) = watch::channel((Instant::now(), Err("not read yet".to_owned())));
         tokio::spawn(read_when_wanted(own, wanted.clone(), publish));
@@ -99,7 +96,7 @@ impl Generation {
     }
 }
 
-async fn read_when_wanted(pool: Pool<Db>, wanted: Arc<Notify>, publish: watch::Sender<Reading>) {
+async fn read_when_wanted(own: Conns, wanted: Arc<Notify>, publish: watch::Sender<Reading>) {
     loop {
         tokio::select! {
             () = wanted.notified() => {}
@@ -107,7 +104,7 @@ async fn read_when_wanted(pool: Pool<Db>, wanted: Arc<Notify>, publish: watch::S
         }
         let started = Instant::now();
         let found = sqlx::query_scalar("SELECT value FROM change_generation WHERE id = 1")
-            .fetch_one(&pool)
+            .fetch_one(&own)
             .await
             .map_err(|error| db(error).to_string());
         let _previous = publish.send_replace((started, found));
@@ -178,30 +175,13 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 mod tests {
     use std::time::Duration;
 
-    use super::{Db, Generation, Memo};
-    use crate::test_support::TestDatabase;
+    use super::{Conns, Generation, Memo};
 
     #[tokio::test]
     async fn the_generation_is_read_while_every_pooled_connection_is_busy() {
-        let (database, url) = match <Db as sqlx::Database>::NAME {
-            "SQLite" => {
-                let database = TestDatabase::sqlite();
-                let url = format!("{}?mode=rwc", database.url);
-                (database, url)
-            }
-            _ => match TestDatabase::postgres().await {
-                Some(database) => {
-                    let url = database.url.clone();
-                    (database, url)
-                }
-                None => return,
-            },
+        let Some((database, pool)) = super::super::test_pool(1).await else {
+            return;
         };
-        let pool = sqlx::pool::PoolOptions::<Db>::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("open the database");
         sqlx::query(
             "CREATE TABLE change_generation (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
         )
@@ -212,7 +192,7 @@ mod tests {
             .execute(&pool)
             .await
             .expect("set the generation");
-        let generation = Generation::start(&pool);
+        let generation = Generation::start(&Conns::new(pool.clone(), 1));
         let busy = pool
             .acquire()
             .await

@@ -1,5 +1,6 @@
 //! Cards and their assignments, readers, and quick access links.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     Actor, Card, CardAssignment, CardIdentity, GroupLink, NewCard, NewCardAssignment, NewEvent,
     NewGroupLink, PresentedCard, Reader, Timestamp,
@@ -8,7 +9,7 @@ use gatehouse_store::{
     CardAssignmentQuery, CardQuery, GroupLinkQuery, Paged, StoreError, StoreResult,
 };
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::cache::Caches;
 use super::recorder::{Recorder, UsedTable};
@@ -86,7 +87,7 @@ async fn assignment_in(
     Ok(row.into())
 }
 
-async fn card_with_assignment(pool: &Pool<Db>, row: CardRow) -> StoreResult<Card> {
+async fn card_with_assignment(pool: &Conns, row: CardRow) -> StoreResult<Card> {
     let assignment = match row.assignment_id {
         Some(id) => Some(assignment_in(pool, row.organization_id, id).await?),
         None => None,
@@ -107,7 +108,7 @@ async fn card_with_assignment(pool: &Pool<Db>, row: CardRow) -> StoreResult<Card
 }
 
 pub(super) async fn list_cards(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &CardQuery,
 ) -> StoreResult<Paged<Card>> {
@@ -157,7 +158,7 @@ pub(super) async fn list_cards(
     Ok(Paged { items, total })
 }
 
-pub(super) async fn card(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<Card> {
+pub(super) async fn card(pool: &Conns, organization_id: i64, id: i64) -> StoreResult<Card> {
     let row: CardRow = sqlx::query_as(&format!(
         "{CARD_SELECT} WHERE c.organization_id = $1 AND c.id = $2"
     ))
@@ -170,7 +171,7 @@ pub(super) async fn card(pool: &Pool<Db>, organization_id: i64, id: i64) -> Stor
 }
 
 pub(super) async fn create_card(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     card: &NewCard,
@@ -217,7 +218,7 @@ pub(super) async fn create_card(
 }
 
 pub(super) async fn delete_card(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -253,7 +254,7 @@ pub(super) async fn delete_card(
 }
 
 pub(super) async fn list_assignments(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &CardAssignmentQuery,
 ) -> StoreResult<Paged<CardAssignment>> {
@@ -293,7 +294,7 @@ pub(super) async fn list_assignments(
 }
 
 pub(super) async fn assignment(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<CardAssignment> {
@@ -301,7 +302,7 @@ pub(super) async fn assignment(
 }
 
 pub(super) async fn create_assignment(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     new: &NewCardAssignment,
@@ -368,7 +369,7 @@ pub(super) async fn create_assignment(
 }
 
 pub(super) async fn update_assignment(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -449,7 +450,7 @@ async fn set_status_in(
 }
 
 pub(super) async fn set_status(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -473,7 +474,7 @@ pub(super) async fn set_status(
 }
 
 pub(super) async fn activate_with_token(
-    pool: &Pool<Db>,
+    pool: &Conns,
     token_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<()> {
@@ -506,7 +507,7 @@ pub(super) async fn activate_with_token(
 }
 
 pub(super) async fn delete_assignment(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -555,7 +556,7 @@ fn reader(row: ReaderRow) -> Reader {
 }
 
 pub(super) async fn create_reader(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     lock_id: i64,
@@ -610,7 +611,7 @@ pub(super) async fn create_reader(
 }
 
 pub(super) async fn authenticate_reader(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     secret_hash: &[u8],
 ) -> StoreResult<Option<Reader>> {
@@ -632,7 +633,7 @@ pub(super) async fn authenticate_reader(
 }
 
 pub(super) async fn presented_card(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     identity: &CardIdentity,
 ) -> StoreResult<Option<PresentedCard>> {
@@ -716,7 +717,7 @@ impl From<LinkRow> for GroupLink {
 }
 
 pub(super) async fn list_links(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &GroupLinkQuery,
 ) -> StoreResult<Paged<GroupLink>> {
@@ -751,7 +752,7 @@ pub(super) async fn list_links(
 }
 
 pub(super) async fn create_link(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     new: &NewGroupLink,
@@ -848,7 +849,7 @@ pub(super) async fn create_link_in(
 }
 
 pub(super) async fn delete_link(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -879,7 +880,7 @@ pub(super) async fn delete_link(
 }
 
 pub(super) async fn authenticate_link(
-    pool: &Pool<Db>,
+    pool: &Conns,
     recorder: &Recorder,
     secret_hash: &[u8],
     now: Timestamp,

@@ -1,9 +1,10 @@
 //! The append-only event log: every store write records its event inside
 //! its own transaction, so a change and its audit entry land together.
 
+use super::conns::Conns;
 use gatehouse_domain::{Actor, Event, NewEvent, Timestamp};
 use gatehouse_store::{EventQuery, Paged, StoreResult};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::rows::{EventRow, EVENT_SELECT};
 use super::visibility::push_in;
@@ -143,7 +144,7 @@ async fn insert_all<'a, 'e>(
 }
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &EventQuery,
 ) -> StoreResult<Paged<Event>> {
@@ -237,7 +238,7 @@ fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Ev
 }
 
 pub(super) async fn create_set(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
     filters: &str,
@@ -266,7 +267,7 @@ pub(super) async fn create_set(
 }
 
 pub(super) async fn get_set(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<gatehouse_domain::EventSetRecord> {

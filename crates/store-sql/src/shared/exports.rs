@@ -1,8 +1,9 @@
 //! Member export jobs.
 
+use super::conns::Conns;
 use gatehouse_domain::{ExportFormat, ExportStatus, MemberExport, Timestamp};
 use gatehouse_store::{Page, Paged, StoreError, StoreResult};
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::{db, fetch_page, Db};
 
@@ -47,7 +48,7 @@ impl TryFrom<Row> for MemberExport {
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
     format: ExportFormat,
@@ -69,11 +70,7 @@ pub(super) async fn create(
     get(pool, organization_id, id).await
 }
 
-pub(super) async fn get(
-    pool: &Pool<Db>,
-    organization_id: i64,
-    id: i64,
-) -> StoreResult<MemberExport> {
+pub(super) async fn get(pool: &Conns, organization_id: i64, id: i64) -> StoreResult<MemberExport> {
     sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE organization_id = $1 AND id = $2"))
         .bind(organization_id)
         .bind(id)
@@ -84,7 +81,7 @@ pub(super) async fn get(
 }
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: Option<i64>,
     page: Page,
@@ -115,7 +112,7 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn delete(pool: &Pool<Db>, organization_id: i64, id: i64) -> StoreResult<()> {
+pub(super) async fn delete(pool: &Conns, organization_id: i64, id: i64) -> StoreResult<()> {
     let deleted = sqlx::query("DELETE FROM member_exports WHERE organization_id = $1 AND id = $2")
         .bind(organization_id)
         .bind(id)
@@ -130,7 +127,7 @@ pub(super) async fn delete(pool: &Pool<Db>, organization_id: i64, id: i64) -> St
 }
 
 pub(super) async fn set_status(
-    pool: &Pool<Db>,
+    pool: &Conns,
     id: i64,
     status: ExportStatus,
     rows_count: i64,
@@ -155,7 +152,7 @@ pub(super) async fn set_status(
 /// has reported on since `silent_since`: their node stopped. A running job
 /// reports at least every `JOB_HEARTBEAT` (see `keep_alive`).
 pub(super) async fn fail_interrupted(
-    pool: &Pool<Db>,
+    pool: &Conns,
     silent_since: Timestamp,
     now: Timestamp,
 ) -> StoreResult<u64> {
@@ -185,7 +182,7 @@ pub(super) async fn fail_interrupted(
 /// A running job's report that its node is alive: moves `updated_at` (and
 /// an export's row count) while the job is still running, never after.
 pub(super) async fn keep_alive(
-    pool: &Pool<Db>,
+    pool: &Conns,
     job: gatehouse_store::RunningJob,
     now: Timestamp,
 ) -> StoreResult<()> {
@@ -206,7 +203,7 @@ pub(super) async fn keep_alive(
 }
 
 pub(super) async fn create_import(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
     file_name: &str,
@@ -227,7 +224,7 @@ pub(super) async fn create_import(
 }
 
 pub(super) async fn import(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<gatehouse_domain::CsvImport> {
@@ -253,7 +250,7 @@ pub(super) async fn import(
 }
 
 pub(super) async fn set_import_status(
-    pool: &Pool<Db>,
+    pool: &Conns,
     id: i64,
     status: ExportStatus,
     errors: &str,

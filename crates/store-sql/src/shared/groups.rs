@@ -1,9 +1,10 @@
 //! Groups: sets of doors and the people who may open them.
 
+use super::conns::Conns;
 use gatehouse_domain::{diff, Actor, Group, GroupFields, GroupRestrictions, NewEvent, Timestamp};
 use gatehouse_store::{GroupQuery, NameSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::rows::{GroupRow, GROUP_SELECT};
 use super::visibility::push_in;
@@ -12,7 +13,7 @@ use super::{db, events, fetch_page, like_pattern, push_id_filter, Db};
 const GROUPS_FROM: &str = " FROM groups g LEFT JOIN places p ON p.id = g.place_id";
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &GroupQuery,
 ) -> StoreResult<Paged<Group>> {
@@ -88,7 +89,7 @@ pub(super) async fn get<'e>(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     fields: &GroupFields,
@@ -161,7 +162,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -272,7 +273,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,

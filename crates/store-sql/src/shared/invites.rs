@@ -1,13 +1,14 @@
 //! Invitations: the person, their access and (for groups) their quick access
 //! link, created together in one transaction.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     Actor, Assignee, GroupLink, Invite, InviteTarget, Invitee, NewEvent, NewGroupLink, NewInvite,
     NewRoleAssignment, Scope, Timestamp,
 };
 use gatehouse_store::{StoreError, StoreResult};
 use serde_json::json;
-use sqlx::{Pool, Transaction};
+use sqlx::Transaction;
 
 use super::{credentials, db, events, members, role_assignments, teams, Db};
 
@@ -39,7 +40,7 @@ async fn target_of(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     new: &NewInvite,

@@ -1,16 +1,17 @@
 //! Doors, lockdown, and the groups that hold doors.
 
+use super::conns::Conns;
 use gatehouse_domain::{diff, Actor, GroupLock, Lock, LockFields, NewEvent, Timestamp};
 use gatehouse_store::{GroupLockQuery, LockQuery, LockSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::rows::{GroupLockRow, LockRow, GROUP_LOCK_SELECT, LOCKS_WITH_FAVORITES, LOCK_COLUMNS};
 use super::visibility::push_in;
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &LockQuery,
 ) -> StoreResult<Paged<Lock>> {
@@ -106,7 +107,7 @@ pub(super) async fn get<'e>(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     fields: &LockFields,
@@ -171,7 +172,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -274,7 +275,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -313,7 +314,7 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn set_favorite(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
     user_id: i64,
@@ -340,7 +341,7 @@ pub(super) async fn set_favorite(
 
 /// Sets or clears lockdown on a door or a place, recording it when it changes.
 pub(super) async fn set_lockdown(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     object: (&'static str, i64),
@@ -399,7 +400,7 @@ pub(super) async fn set_lockdown(
 }
 
 pub(super) async fn list_group_locks(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &GroupLockQuery,
 ) -> StoreResult<Paged<GroupLock>> {
@@ -437,7 +438,7 @@ pub(super) async fn list_group_locks(
 }
 
 pub(super) async fn group_lock(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<GroupLock> {
@@ -453,7 +454,7 @@ pub(super) async fn group_lock(
 }
 
 pub(super) async fn create_group_lock(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     group_id: i64,
@@ -521,7 +522,7 @@ pub(super) async fn create_group_lock(
 }
 
 pub(super) async fn delete_group_lock(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,

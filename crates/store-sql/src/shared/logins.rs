@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use super::conns::Conns;
 use gatehouse_domain::{
     Actor, Authority, Login, LoginType, NewEvent, NewLogin, Principal, Timestamp,
 };
 use gatehouse_store::{Page, Paged, StoreError, StoreResult};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::access::Person;
 use super::cache::Caches;
@@ -20,7 +21,7 @@ use super::{db, events, fetch_page, organizations, push_id_filter, Db};
 const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     new: &NewLogin,
     now: Timestamp,
@@ -108,7 +109,7 @@ pub(super) async fn create(
 /// on every request; use is recorded at most once per touch interval, in
 /// the recorder's next batch.
 pub(super) async fn authenticate(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     recorder: &Recorder,
     secret_hash: &[u8],
@@ -144,7 +145,7 @@ pub(super) async fn authenticate(
 /// Loads the principal and, on the way, the person the access decisions
 /// of this request will ask for.
 async fn load_principal(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     generation: i64,
     secret_hash: &[u8],
@@ -182,7 +183,7 @@ async fn load_principal(
 }
 
 pub(super) async fn get(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
     id: i64,
@@ -200,7 +201,7 @@ pub(super) async fn get(
 }
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
     ids: Option<&[i64]>,
@@ -234,7 +235,7 @@ pub(super) async fn list(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     user_id: i64,
@@ -269,7 +270,7 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn promote(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     user_id: i64,

@@ -1,5 +1,6 @@
 //! Members: a user's membership in an organization, with its flags.
 
+use super::conns::Conns;
 use gatehouse_domain::members::member_search_text;
 use gatehouse_domain::search::TrigramSample;
 use gatehouse_domain::{
@@ -8,7 +9,7 @@ use gatehouse_domain::{
 };
 use gatehouse_store::{MemberQuery, MemberSort, Paged, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
 use super::visibility::push_member_visibility;
@@ -84,7 +85,7 @@ fn push_filter(
 }
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &MemberQuery,
     sample: Option<&TrigramSample>,
@@ -133,7 +134,7 @@ pub(super) async fn get<'e>(
 }
 
 pub(super) async fn of_user(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
 ) -> StoreResult<Member> {
@@ -298,7 +299,7 @@ pub(super) async fn insert(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     member: &NewMember,
@@ -326,7 +327,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -447,7 +448,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -512,7 +513,7 @@ async fn remove_membership(
 }
 
 pub(super) async fn authority(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
 ) -> StoreResult<Authority> {
@@ -530,7 +531,7 @@ pub(super) async fn authority(
 
 /// The roles a user holds in an organization, directly or through teams.
 pub(super) async fn grants(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     user_id: i64,
 ) -> StoreResult<Vec<Grant>> {
@@ -567,7 +568,7 @@ pub(super) async fn grants(
 }
 
 pub(super) async fn purge_user(
-    pool: &Pool<Db>,
+    pool: &Conns,
     email: &Email,
     now: Timestamp,
 ) -> StoreResult<PurgeReport> {
@@ -641,7 +642,7 @@ pub(super) async fn purge_user(
 /// Streams the selected members as export rows, with their groups, places,
 /// cards and last door looked up once for the whole organization.
 pub(super) async fn export(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &MemberQuery,
     sink: &mut (dyn FnMut(gatehouse_domain::ExportRow) -> Result<(), String> + Send),
@@ -723,7 +724,7 @@ pub(super) async fn export(
 /// when missing), their group access, their cards. Importing the same row
 /// again changes nothing; returns whether anything changed.
 pub(super) async fn import(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     rows: &[gatehouse_domain::ImportRow],

@@ -30,10 +30,13 @@ use gatehouse_store::{
 };
 use sqlx::{Pool, QueryBuilder};
 
+use conns::Conns;
+
 use super::Db;
 
 mod access;
 mod cache;
+mod conns;
 mod credentials;
 mod events;
 mod exports;
@@ -56,7 +59,9 @@ mod users;
 mod visibility;
 
 pub struct SqlStore {
-    pool: Pool<Db>,
+    /// Single statements run on held connections; transactions on the
+    /// pool inside (see `conns`).
+    pool: Conns,
     backend: &'static str,
     caches: cache::Caches,
     recorder: recorder::Recorder,
@@ -64,10 +69,14 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// Needs a Tokio runtime: it starts the access event writer.
-    pub(super) fn new(pool: Pool<Db>, backend: &'static str) -> Self {
+    /// `pool` for transactions, and beside it up to `held` connections for
+    /// single statements. Needs a Tokio runtime: it starts the access event
+    /// writer.
+    pub(super) fn new(pool: Pool<Db>, held: usize, backend: &'static str) -> Self {
+        let recorder = recorder::Recorder::start(pool.clone());
+        let pool = Conns::new(pool, held);
         SqlStore {
-            recorder: recorder::Recorder::start(pool.clone()),
+            recorder,
             caches: cache::Caches::new(&pool),
             search_sample: search::SearchSample::default(),
             pool,
@@ -75,7 +84,7 @@ impl SqlStore {
         }
     }
 
-    /// Closes the pool, waiting for connections in use.
+    /// Closes the connections, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -93,12 +102,12 @@ pub(super) fn db(error: sqlx::Error) -> StoreError {
 /// Starts a write transaction. On SQLite it takes the write lock at once:
 /// a deferred transaction that reads before writing fails with "database is
 /// locked" when another writer commits in between.
-async fn begin(pool: &Pool<Db>) -> StoreResult<sqlx::Transaction<'static, Db>> {
+async fn begin(pool: &Conns) -> StoreResult<sqlx::Transaction<'static, Db>> {
     // A write may read what the request's pending writes wrote (a device's
     // eviction reads each login's last use).
     gatehouse_store::freshness::settle().await?;
     gatehouse_store::freshness::writing();
-    pool.begin_with(super::BEGIN).await.map_err(db)
+    pool.pool().begin_with(super::BEGIN).await.map_err(db)
 }
 
 /// The role assignments a user holds in an organization, directly or through
@@ -131,7 +140,7 @@ fn push_id_filter(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, ids: &[i64
 /// the limit: a search that matched all 100,000 members took 550 ms, against
 /// 97 ms for the page and 88 for the count.
 async fn fetch_page<R>(
-    pool: &Pool<Db>,
+    pool: &Conns,
     count: &str,
     select: &str,
     filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
@@ -163,7 +172,7 @@ fn total_from_page(page: Page, rows: usize) -> Option<i64> {
 
 /// The size of the filtered set.
 async fn count_all(
-    pool: &Pool<Db>,
+    pool: &Conns,
     count: &str,
     filter: &(dyn Fn(&mut QueryBuilder<'_, Db>) + Sync),
 ) -> StoreResult<i64> {
@@ -1187,6 +1196,32 @@ impl Store for SqlStore {
     ) -> StoreResult<Paged<Event>> {
         events::list(&self.pool, organization_id, query).await
     }
+}
+
+/// A throw-away empty database of this backend and a pool of at most
+/// `size` connections to it; `None` when PostgreSQL is not reachable and not
+/// required (see `test_support`).
+#[cfg(test)]
+async fn test_pool(size: u32) -> Option<(crate::test_support::TestDatabase, Pool<Db>)> {
+    use crate::test_support::TestDatabase;
+    let (database, url) = match <Db as sqlx::Database>::NAME {
+        "SQLite" => {
+            let database = TestDatabase::sqlite();
+            let url = format!("{}?mode=rwc", database.url);
+            (database, url)
+        }
+        _ => {
+            let database = TestDatabase::postgres().await?;
+            let url = database.url.clone();
+            (database, url)
+        }
+    };
+    let pool = sqlx::pool::PoolOptions::<Db>::new()
+        .max_connections(size)
+        .connect(&url)
+        .await
+        .expect("open the database");
+    Some((database, pool))
 }
 
 #[cfg(test)]

@@ -1,18 +1,19 @@
 //! Organizations and bootstrap.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     diff, Actor, Bootstrap, Bootstrapped, MemberFlags, NewEvent, Organization, OrganizationPatch,
     Timestamp,
 };
 use gatehouse_store::{StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, Transaction};
+use sqlx::Transaction;
 
 use super::cache::Caches;
 use super::rows::{MemberRow, OrganizationRow, MEMBER_SELECT, ORGANIZATION_COLUMNS};
 use super::{db, events, is_unique_violation, Db};
 
-pub(super) async fn count(pool: &Pool<Db>) -> StoreResult<i64> {
+pub(super) async fn count(pool: &Conns) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
         .fetch_one(pool)
         .await
@@ -35,7 +36,7 @@ pub(super) async fn get<'e>(
 
 /// An organization, cached at `generation`.
 pub(super) async fn cached(
-    pool: &Pool<Db>,
+    pool: &Conns,
     caches: &Caches,
     generation: i64,
     id: i64,
@@ -51,7 +52,7 @@ pub(super) async fn cached(
 }
 
 pub(super) async fn bootstrap(
-    pool: &Pool<Db>,
+    pool: &Conns,
     request: &Bootstrap,
     now: Timestamp,
 ) -> StoreResult<Bootstrapped> {
@@ -214,7 +215,7 @@ async fn insert_member(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     id: i64,
     patch: &OrganizationPatch,
@@ -332,7 +333,7 @@ async fn apply_subscription_rules(
     Ok(())
 }
 
-pub(super) async fn by_domain(pool: &Pool<Db>, domain: &str) -> StoreResult<Organization> {
+pub(super) async fn by_domain(pool: &Conns, domain: &str) -> StoreResult<Organization> {
     let row: OrganizationRow = sqlx::query_as(&format!(
         "SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.domain = $1"
     ))

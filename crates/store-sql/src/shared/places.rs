@@ -1,15 +1,16 @@
 //! Places: the sites of an organization.
 
+use super::conns::Conns;
 use gatehouse_domain::{diff, Actor, NewEvent, Place, PlaceFields, Timestamp};
 use gatehouse_store::{Paged, PlaceQuery, PlaceSort, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::rows::{PlaceRow, PLACES_WITH_FAVORITES, PLACE_COLUMNS};
 use super::{db, events, fetch_page, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &PlaceQuery,
 ) -> StoreResult<Paged<Place>> {
@@ -86,7 +87,7 @@ fn push_one(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, id: i64, viewe
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     fields: &PlaceFields,
@@ -139,7 +140,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -222,7 +223,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -261,7 +262,7 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn set_favorite(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
     user_id: i64,

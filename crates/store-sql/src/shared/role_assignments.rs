@@ -1,12 +1,13 @@
 //! Role assignments: who holds which role where.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     diff, Actor, Assignee, NewEvent, NewRoleAssignment, RoleAssignment, RoleAssignmentPatch, Scope,
     Timestamp,
 };
 use gatehouse_store::{NameSort, Paged, RoleAssignmentQuery, StoreError, StoreResult};
 use serde_json::{json, Map, Value};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::rows::{RoleAssignmentRow, ROLE_ASSIGNMENT_SELECT};
 use super::visibility::push_in;
@@ -20,7 +21,7 @@ const FROM: &str = " FROM role_assignments ra \
     LEFT JOIN teams ateam ON ra.assignee_type = 'Team' AND ateam.id = ra.assignee_id";
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &RoleAssignmentQuery,
 ) -> StoreResult<Paged<RoleAssignment>> {
@@ -169,7 +170,7 @@ async fn resolve_scope(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     new: &NewRoleAssignment,
@@ -281,7 +282,7 @@ pub(super) async fn create_in(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -334,7 +335,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,

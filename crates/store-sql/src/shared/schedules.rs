@@ -1,17 +1,18 @@
 //! Group schedules: when a time-restricted group's access is allowed.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     Actor, NewEvent, NewSchedule, ScheduleKind, SchedulePatch, ScheduleRecord, Timestamp,
 };
 use gatehouse_store::{Paged, ScheduleQuery, StoreError, StoreResult};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder};
+use sqlx::QueryBuilder;
 
 use super::rows::{ScheduleRow, SCHEDULE_SELECT};
 use super::{db, events, fetch_page, push_id_filter, Db};
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &ScheduleQuery,
 ) -> StoreResult<Paged<ScheduleRecord>> {
@@ -95,7 +96,7 @@ fn columns(kind: &ScheduleKind) -> KindColumns {
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     new: &NewSchedule,
@@ -156,7 +157,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -212,7 +213,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,

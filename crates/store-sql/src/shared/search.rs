@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::conns::Conns;
 use gatehouse_domain::search::TrigramSample;
 use gatehouse_store::StoreResult;
-use sqlx::Pool;
 
-use super::{db, Db};
+use super::db;
 
 /// About this many members' texts make the sample.
 const SAMPLE_SIZE: i64 = 2_000;
@@ -29,7 +29,7 @@ impl SearchSample {
     /// expired, this call takes a new one, unless another call already is:
     /// then the old sample serves meanwhile, or none (a search without one
     /// looks the whole text up), so no search waits for another's sample.
-    pub(super) async fn get(&self, pool: &Pool<Db>) -> StoreResult<Option<Arc<TrigramSample>>> {
+    pub(super) async fn get(&self, pool: &Conns) -> StoreResult<Option<Arc<TrigramSample>>> {
         let current = self.current();
         let fresh = matches!(&current, Some((at, _)) if at.elapsed() < SAMPLE_LIFETIME);
         if fresh || self.taking.swap(true, Ordering::AcqRel) {
@@ -62,7 +62,7 @@ impl Drop for Turn<'_> {
 
 /// Every member whose id is a multiple of a stride, spread over all of them
 /// (ids are dense enough) and over every organization.
-async fn take(pool: &Pool<Db>) -> StoreResult<Arc<TrigramSample>> {
+async fn take(pool: &Conns) -> StoreResult<Arc<TrigramSample>> {
     let highest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM members")
         .fetch_one(pool)
         .await
@@ -82,20 +82,22 @@ async fn take(pool: &Pool<Db>) -> StoreResult<Arc<TrigramSample>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Db;
     use super::*;
 
     /// A pool on which every query fails: an empty SQLite database (no
     /// `members`), or no PostgreSQL server. A call that answers without an
     /// error did not ask the database.
-    fn failing_pool() -> Pool<Db> {
+    fn failing_pool() -> Conns {
         let url = match <Db as sqlx::Database>::NAME {
             "SQLite" => "sqlite::memory:",
             _ => "postgres://gatehouse@127.0.0.1:1/none",
         };
-        sqlx::pool::PoolOptions::<Db>::new()
+        let pool = sqlx::pool::PoolOptions::<Db>::new()
             .acquire_timeout(Duration::from_secs(1))
             .connect_lazy(url)
-            .expect("a lazy pool")
+            .expect("a lazy pool");
+        Conns::new(pool, 1)
     }
 
     #[tokio::test]

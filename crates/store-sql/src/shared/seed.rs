@@ -1,11 +1,12 @@
 //! Bulk generation of a benchmark organization (`gatehouse seed`): the
 //! plan's rows written with multi-row inserts, one transaction per table.
 
+use super::conns::Conns;
 use gatehouse_domain::seed::SeedPlan;
 use gatehouse_domain::{CardIdentity, MemberFlags, Subscription, Timestamp};
 use gatehouse_store::{SeedProgress, StoreResult};
 use sqlx::query_builder::Separated;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::{db, Db};
 
@@ -15,7 +16,7 @@ const BATCH: u64 = 1_000;
 /// Inserts `count` rows, `BATCH` per statement, in one transaction; returns
 /// the new ids in order when `returning` is set.
 async fn bulk<F>(
-    pool: &Pool<Db>,
+    pool: &Conns,
     head: &str,
     count: u64,
     returning: bool,
@@ -48,7 +49,7 @@ where
 }
 
 pub(super) async fn seed(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     plan: &SeedPlan,
     password_hash: &str,
@@ -337,7 +338,7 @@ pub(super) async fn seed(
 }
 
 /// Runs the backend's `COMPACT` statements, in order.
-pub(super) async fn compact(pool: &Pool<Db>) -> StoreResult<()> {
+pub(super) async fn compact(pool: &Conns) -> StoreResult<()> {
     for statement in super::super::COMPACT {
         sqlx::query(statement).execute(pool).await.map_err(db)?;
     }

@@ -2,20 +2,17 @@
 //! failure counters that throttle password guessing. Both live in the
 //! database, so every node of a deployment sees the same state.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     Actor, NewEvent, NewUserToken, SignInCandidate, ThrottlePolicy, Timestamp, TokenPurpose,
 };
 use gatehouse_store::StoreResult;
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::{db, events, users, Db};
 
-pub(super) async fn issue(
-    pool: &Pool<Db>,
-    token: &NewUserToken,
-    now: Timestamp,
-) -> StoreResult<()> {
+pub(super) async fn issue(pool: &Conns, token: &NewUserToken, now: Timestamp) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO user_tokens (organization_id, user_id, purpose, token_hash, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -54,7 +51,7 @@ async fn redeem(
 }
 
 pub(super) async fn redeem_sign_in(
-    pool: &Pool<Db>,
+    pool: &Conns,
     token_hash: &[u8],
     now: Timestamp,
 ) -> StoreResult<Option<SignInCandidate>> {
@@ -85,7 +82,7 @@ pub(super) async fn redeem_sign_in(
 }
 
 pub(super) async fn reset_password(
-    pool: &Pool<Db>,
+    pool: &Conns,
     token_hash: &[u8],
     password_hash: &str,
     now: Timestamp,
@@ -147,7 +144,7 @@ pub(super) async fn reset_password(
 }
 
 pub(super) async fn locked_until(
-    pool: &Pool<Db>,
+    pool: &Conns,
     keys: &[String],
     now: Timestamp,
 ) -> StoreResult<Option<Timestamp>> {
@@ -164,7 +161,7 @@ pub(super) async fn locked_until(
 }
 
 pub(super) async fn record_failure(
-    pool: &Pool<Db>,
+    pool: &Conns,
     key: &str,
     policy: ThrottlePolicy,
     event: Option<(Actor, NewEvent)>,
@@ -209,7 +206,7 @@ pub(super) async fn record_failure(
     Ok(locked_until)
 }
 
-pub(super) async fn clear(pool: &Pool<Db>, key: &str) -> StoreResult<()> {
+pub(super) async fn clear(pool: &Conns, key: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
         .bind(key)
         .execute(pool)

@@ -1,15 +1,16 @@
 //! Teams and their memberships; a role assigned to a team reaches its members.
 
+use super::conns::Conns;
 use gatehouse_domain::{Actor, NewEvent, Team, TeamMembership, Timestamp};
 use gatehouse_store::{NameSort, Paged, StoreError, StoreResult, TeamMembershipQuery, TeamQuery};
 use serde_json::json;
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::rows::{TeamMembershipRow, TeamRow, TEAM_MEMBERSHIP_SELECT, TEAM_SELECT};
 use super::{db, events, fetch_page, is_unique_violation, like_pattern, push_id_filter, Db};
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &TeamQuery,
 ) -> StoreResult<Paged<Team>> {
@@ -61,7 +62,7 @@ pub(super) async fn get<'e>(
 }
 
 pub(super) async fn create(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     name: &str,
@@ -99,7 +100,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -138,7 +139,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,
@@ -179,7 +180,7 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn list_memberships(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     query: &TeamMembershipQuery,
 ) -> StoreResult<Paged<TeamMembership>> {
@@ -212,7 +213,7 @@ pub(super) async fn list_memberships(
 }
 
 pub(super) async fn membership(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     id: i64,
 ) -> StoreResult<TeamMembership> {
@@ -228,7 +229,7 @@ pub(super) async fn membership(
 }
 
 pub(super) async fn create_membership(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     team_id: i64,
@@ -304,7 +305,7 @@ pub(super) async fn create_membership_in(
 }
 
 pub(super) async fn delete_membership(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     id: i64,

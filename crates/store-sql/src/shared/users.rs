@@ -1,16 +1,16 @@
 //! User profiles and the signed-in user's own changes.
 
+use super::conns::Conns;
 use gatehouse_domain::{
     diff, Actor, Email, Member, NewEvent, SignInCandidate, Timestamp, User, UserChange,
 };
 use gatehouse_store::StoreResult;
 use serde_json::{json, Map, Value};
-use sqlx::Pool;
 
 use super::rows::{MemberRow, UserRow, MEMBER_SELECT};
-use super::{db, events, organizations, Db};
+use super::{db, events, organizations};
 
-pub(super) async fn get(pool: &Pool<Db>, id: i64) -> StoreResult<User> {
+pub(super) async fn get(pool: &Conns, id: i64) -> StoreResult<User> {
     let row: UserRow = sqlx::query_as(
         "SELECT id, email, name, image, locale, created_at, updated_at FROM users WHERE id = $1",
     )
@@ -21,7 +21,7 @@ pub(super) async fn get(pool: &Pool<Db>, id: i64) -> StoreResult<User> {
     Ok(row.into())
 }
 
-pub(super) async fn password_hash(pool: &Pool<Db>, user_id: i64) -> StoreResult<Option<String>> {
+pub(super) async fn password_hash(pool: &Conns, user_id: i64) -> StoreResult<Option<String>> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(pool)
@@ -30,7 +30,7 @@ pub(super) async fn password_hash(pool: &Pool<Db>, user_id: i64) -> StoreResult<
 }
 
 pub(super) async fn member_by_email(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     email: &Email,
 ) -> StoreResult<Option<Member>> {
@@ -46,7 +46,7 @@ pub(super) async fn member_by_email(
 }
 
 pub(super) async fn sign_in_candidate(
-    pool: &Pool<Db>,
+    pool: &Conns,
     domain: &str,
     email: &Email,
 ) -> StoreResult<Option<SignInCandidate>> {
@@ -69,7 +69,7 @@ pub(super) async fn sign_in_candidate(
 }
 
 pub(super) async fn candidate(
-    pool: &Pool<Db>,
+    pool: &Conns,
     organization_id: i64,
     member_id: i64,
     password_hash: Option<String>,
@@ -88,7 +88,7 @@ pub(super) async fn candidate(
 }
 
 pub(super) async fn update_current(
-    pool: &Pool<Db>,
+    pool: &Conns,
     actor: &Actor,
     organization_id: i64,
     user_id: i64,
