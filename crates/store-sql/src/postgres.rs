@@ -62,8 +62,8 @@ impl PgStore {
             .log_statements(tracing::log::LevelFilter::Trace);
         create_database_if_missing(&options).await?;
         let pool = PgPoolOptions::new()
-            // Per node, for transactions and the event writer; 8 more are
-            // held for single statements (below). Measured on the benchmark
+            // Per node, for transactions; 8 more are held for single
+            // statements (below), and the event writer has its own. Measured on the benchmark
             // (2 cores for gatehouse, PostgreSQL and the load): 8 served
             // 4-10% more unlocks and searches than 16 or 4; more backends
             // mostly switch between each other.

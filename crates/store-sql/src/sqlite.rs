@@ -97,10 +97,14 @@ impl SqliteStore {
         }
         prepare(&options).await?;
         let pool = SqlitePoolOptions::new()
-            // For transactions and the event writer. Each connection is a
-            // thread of its own; one writer at a time needs few of them, and
-            // fewer threads switch less (measured: 4 serve more unlocks than 8).
-            .max_connections(4)
+            // For transactions. SQLite lets one write at a time, and every
+            // transaction here writes (`BEGIN IMMEDIATE`), so one connection
+            // is all they can use: the pool's queue then gives them their
+            // turns in order. With four, the three waiting each polled the
+            // lock with SQLite's growing sleeps, and a member creation could
+            // lose for seconds (benchmark, `create`: p99 0.7-0.8 s, longest
+            // 1.2-1.5 s; with one, 87-90 ms and 89-90 ms).
+            .max_connections(1)
             // No ping before every query: it costs a round trip each time, and
             // a broken connection shows itself on use and is then replaced.
             .test_before_acquire(false)

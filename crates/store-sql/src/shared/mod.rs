@@ -70,10 +70,16 @@ pub struct SqlStore {
 
 impl SqlStore {
     /// `pool` for transactions, and beside it up to `held` connections for
-    /// single statements. Needs a Tokio runtime: it starts the access event
-    /// writer.
+    /// single statements, and two for the access event writer (its kept
+    /// connection and SQLite's checkpoints), so that a transaction never
+    /// waits for those, nor they for a transaction's turn. Needs a Tokio
+    /// runtime: it starts the writer.
     pub(super) fn new(pool: Pool<Db>, held: usize, backend: &'static str) -> Self {
-        let recorder = recorder::Recorder::start(pool.clone());
+        let writer = sqlx::pool::PoolOptions::<Db>::new()
+            .max_connections(2)
+            .test_before_acquire(false)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let recorder = recorder::Recorder::start(writer);
         let pool = Conns::new(pool, held);
         SqlStore {
             recorder,
