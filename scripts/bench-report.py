@@ -15,15 +15,16 @@ for path in sorted(out.glob("*.jsonl")):
         row = json.loads(line)
         runs.setdefault(row["backend"], {})[row["scenario"]] = row
 
-print("| backend | scenario | requests/s | × /health | p50 ms | p90 ms | p99 ms | errors | disk stall ms |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| backend | scenario | requests/s | × /health | p50 ms | p90 ms | p99 ms | errors | disk stall ms | server p99 ms |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for backend, rows in runs.items():
     ceiling = rows.get("health", {}).get("rps") or 1
     for name, r in rows.items():
         if name == "_server":
             continue
         print(f"| {backend} | {name} | {r['rps']:.0f} | {r['rps'] / ceiling:.3f} | {r['p50_ms']:.2f} | "
-              f"{r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r.get('longest_disk_stall_ms', '')} |")
+              f"{r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r.get('longest_disk_stall_ms', '')} | "
+              f"{r.get('server_p99_ms', '')} |")
 for backend, rows in runs.items():
     server = rows.get("_server", {})
     print(f"\n{backend}: peak server RSS {server.get('peak_rss_mb')} MB, seeded in {float(server.get('seed_seconds', 0)):.1f} s")

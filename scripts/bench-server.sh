@@ -58,16 +58,22 @@ for backend in "${backends[@]}"; do
 
   # One scenario: load arguments, then the name it is reported under.
   # Beside it, the longest time the database's disk held writes without
-  # completing any (after the load generator's 2 s of warm-up).
+  # completing any, and the server's own latencies from its request log
+  # (both after the load generator's 2 s of warm-up).
   measure() {
     local name=$1; shift
     echo "== $backend: $name"
     python3 scripts/disk-stalls.py "$disk_dir" "$seconds" 2 >"$data/disk.json" &
     local watcher=$!
+    local log_offset started
+    log_offset=$(stat -c %s "$data/server.log")
+    started=$(date +%s.%N)
     "$bin/gatehouse-load" --url "http://127.0.0.1:$port" --manifest "$data/bench-manifest.json" \
       --connections "$connections" --seconds "$seconds" "$@" >"$data/load.json"
     wait "$watcher"
-    python3 -c "import json; r=json.load(open('$data/load.json')); r.update(json.load(open('$data/disk.json'))); r['backend']='$backend'; r['scenario']='$name'; print(json.dumps(r))" \
+    sleep 0.5 # the log thread writes what is queued
+    python3 scripts/request-latency.py "$data/server.log" "$log_offset" "$started" "$seconds" 2 >"$data/server.json"
+    python3 -c "import json; r=json.load(open('$data/load.json')); r.update(json.load(open('$data/disk.json'))); r.update(json.load(open('$data/server.json'))); r['backend']='$backend'; r['scenario']='$name'; print(json.dumps(r))" \
       | tee -a "$out/$backend.jsonl"
   }
   : >"$out/$backend.jsonl"
