@@ -61,6 +61,20 @@ struct Args {
     /// schedule; without it, as many as the server answers.
     #[arg(long)]
     rate: Option<f64>,
+    /// Also print, to standard error, this many of the slowest measured
+    /// requests: each one's `x-request-id` (which the server's request log
+    /// carries), its latency, when it was sent (Unix seconds) and how late
+    /// after it was due.
+    #[arg(long, default_value_t = 0)]
+    slowest: usize,
+}
+
+/// One measured request, for `--slowest`.
+struct Sample {
+    micros: u64,
+    id: String,
+    sent_unix: f64,
+    late_micros: u64,
 }
 
 struct Load {
@@ -195,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
         None => None,
     };
     let begun = Instant::now();
+    let slowest_wanted = args.slowest;
     for connection in 0..args.connections {
         let load = load.clone();
         // Each connection's requests fall due one interval apart, the
@@ -207,6 +222,8 @@ async fn main() -> anyhow::Result<()> {
             let mut latencies =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
             let (mut ok, mut errors) = (0u64, 0u64);
+            let mut slowest: Vec<Sample> = Vec::new();
+            let mut sequence = 0u64;
             loop {
                 let started = match schedule {
                     Some(every) => {
@@ -219,7 +236,18 @@ async fn main() -> anyhow::Result<()> {
                 if started >= end {
                     break;
                 }
-                let outcome = load.request().send().await;
+                sequence += 1;
+                let id = format!("load-{connection}-{sequence}");
+                let sent = Instant::now();
+                let sent_unix = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or_default();
+                let outcome = load
+                    .request()
+                    .header("x-request-id", id.as_str())
+                    .send()
+                    .await;
                 let success = match outcome {
                     Ok(response) => {
                         let status = response.status();
@@ -231,6 +259,18 @@ async fn main() -> anyhow::Result<()> {
                 if started >= warm_until {
                     let micros = started.elapsed().as_micros().max(1) as u64;
                     let _ = latencies.record(micros.min(60_000_000));
+                    if slowest_wanted > 0 {
+                        slowest.push(Sample {
+                            micros,
+                            id,
+                            sent_unix,
+                            late_micros: sent.duration_since(started).as_micros() as u64,
+                        });
+                        if slowest.len() > 4 * slowest_wanted {
+                            slowest.sort_by_key(|sample| std::cmp::Reverse(sample.micros));
+                            slowest.truncate(slowest_wanted);
+                        }
+                    }
                     if success {
                         ok += 1
                     } else {
@@ -238,16 +278,30 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
-            (latencies, ok, errors)
+            (latencies, ok, errors, slowest)
         }));
     }
     let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let (mut ok, mut errors) = (0, 0);
+    let mut slowest = Vec::new();
     for worker in workers {
-        let (latencies, o, e) = worker.await?;
+        let (latencies, o, e, s) = worker.await?;
         all.add(latencies)?;
         ok += o;
         errors += e;
+        slowest.extend(s);
+    }
+    slowest.sort_by_key(|sample| std::cmp::Reverse(sample.micros));
+    for sample in slowest.iter().take(args.slowest) {
+        eprintln!(
+            "{}",
+            json!({
+                "id": sample.id,
+                "ms": sample.micros as f64 / 1000.0,
+                "sent_unix": sample.sent_unix,
+                "late_ms": sample.late_micros as f64 / 1000.0,
+            })
+        );
     }
     let ms = |q: f64| all.value_at_quantile(q) as f64 / 1000.0;
     println!(
