@@ -63,10 +63,10 @@ impl PgStore {
         create_database_if_missing(&options).await?;
         let pool = PgPoolOptions::new()
             // Per node, for transactions; 8 more are held for single
-            // statements (below), and the event writer has its own. Measured on the benchmark
-            // (2 cores for gatehouse, PostgreSQL and the load): 8 served
-            // 4-10% more unlocks and searches than 16 or 4; more backends
-            // mostly switch between each other.
+            // statements (below), and the event writer has its own.
+            // Measured on the benchmark (2 cores for gatehouse, PostgreSQL
+            // and the load): 8 served 4-10% more unlocks and searches than
+            // 16 or 4; more backends mostly switch between each other.
             .max_connections(8)
             // No ping before every query: it costs a round trip each time, and
             // a broken connection shows itself on use and is then replaced.

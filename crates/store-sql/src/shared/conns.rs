@@ -4,12 +4,13 @@
 //! the database (`ping` on release, whatever `test_before_acquire` says). For
 //! a statement that is a request's only one, such as a search's page, that
 //! doubles the round trips: on the benchmark's two cores, PostgreSQL search
-//! served 17% more requests without it (docs/benchmarks.md). A statement sent
+//! served about 13% more requests without it (docs/benchmarks.md). A statement sent
 //! through [`Conns`] runs on a connection taken from a list of idle ones and
 //! put back unasked; the next statement on it first reads whatever an
 //! abandoned one left unread (sqlx does that before every statement), so a
 //! dropped request leaves nothing behind. A connection that failed as a
-//! connection (I/O, protocol) is closed instead of put back.
+//! connection (I/O, protocol, the server ending the session) is dropped
+//! instead of put back, and the next statement opens a new one.
 //!
 //! Transactions still go through sqlx's pool ([`Conns::pool`]): a dropped
 //! transaction's rollback must reach the database at once, not when the
@@ -22,13 +23,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::TryStreamExt;
-use sqlx::{ConnectOptions, Connection, Database, Describe, Either, Execute, Executor, Pool};
+use sqlx::{ConnectOptions, Database, Describe, Either, Execute, Executor, Pool};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::Db;
 
 type Conn = <Db as Database>::Connection;
-type Options = <Conn as Connection>::Options;
 
 /// Up to `size` held connections, opened when first needed, beside the pool
 /// that transactions use. Cloning shares them.
@@ -39,30 +39,24 @@ pub(super) struct Conns {
 
 struct Inner {
     pool: Pool<Db>,
-    options: Options,
     idle: Mutex<Vec<Conn>>,
     /// One permit a connection: at most `size` are open or being opened.
     permits: Arc<Semaphore>,
-    size: u32,
 }
 
 impl Conns {
     /// `size` connections opened with `pool`'s options.
     pub(super) fn new(pool: Pool<Db>, size: usize) -> Self {
-        let options = (*pool.connect_options()).clone();
         Conns {
             inner: Arc::new(Inner {
                 pool,
-                options,
                 idle: Mutex::new(Vec::with_capacity(size)),
                 permits: Arc::new(Semaphore::new(size)),
-                size: u32::try_from(size).unwrap_or(u32::MAX),
             }),
         }
     }
 
-    /// The pool, for transactions and for work that holds a connection of
-    /// its own for a long time (the access event writer).
+    /// The pool, for transactions.
     pub(super) fn pool(&self) -> &Pool<Db> {
         &self.inner.pool
     }
@@ -80,27 +74,13 @@ impl Conns {
         let idle = self.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => self.inner.options.connect().await?,
+            None => self.inner.pool.connect_options().connect().await?,
         };
         Ok(Held {
             conn: Some(conn),
             conns: self.clone(),
             _permit: permit,
         })
-    }
-
-    /// Waits for the connections in use to be put back, then closes them
-    /// all and the pool.
-    pub(super) async fn close(&self) {
-        if let Ok(all) = self.inner.permits.acquire_many(self.inner.size).await {
-            all.forget();
-        }
-        self.inner.permits.close();
-        let idle = std::mem::take(&mut *self.idle());
-        for conn in idle {
-            let _ = conn.close().await;
-        }
-        self.inner.pool.close().await;
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Conn>> {
@@ -158,11 +138,9 @@ impl DerefMut for Held {
 impl Drop for Held {
     fn drop(&mut self) {
         // Put back before the permit goes (fields drop after this body), so
-        // the next holder finds it. After `close`, the connection just drops.
+        // the next holder finds it.
         if let Some(conn) = self.conn.take() {
-            if !self.conns.inner.permits.is_closed() {
-                self.conns.idle().push(conn);
-            }
+            self.conns.idle().push(conn);
         }
     }
 }
@@ -311,7 +289,7 @@ mod tests {
         };
         mark(&conns, 41).await;
         assert_eq!(marked(&conns).await.expect("read the mark"), 41);
-        conns.close().await;
+        drop(conns);
         database.remove().await;
     }
 
@@ -337,7 +315,7 @@ mod tests {
             .await
             .expect("a fresh statement");
         assert_eq!(sum, 5);
-        conns.close().await;
+        drop(conns);
         database.remove().await;
     }
 
@@ -355,7 +333,7 @@ mod tests {
             second.expect("put back on drop").is_ok(),
             "the connection put back serves the next holder"
         );
-        conns.close().await;
+        drop(conns);
         database.remove().await;
     }
 
@@ -402,8 +380,7 @@ mod tests {
             marked(&conns).await.is_err(),
             "the new connection does not see the old one's table"
         );
-        conns.close().await;
-        drop(pool);
+        drop((conns, pool));
         database.remove().await;
     }
 }

@@ -89,11 +89,6 @@ impl SqlStore {
             backend,
         }
     }
-
-    /// Closes the connections, waiting for those in use.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 /// Maps a driver error to the store's error. Callers that expect a
