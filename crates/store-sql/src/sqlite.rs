@@ -65,6 +65,45 @@ const IMPORT_END: &[&str] = &[
 /// `recorder::checkpoint`).
 const CHECKPOINT: Option<&str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
 
+mod objects;
+
+/// The events of one object (a door's history), beside the equalities on
+/// `e.object_type` and `e.object_id`: those the index kept apart has (see
+/// `objects`), bucket by bucket, and those after the last one it has, from
+/// the events table. As a list of sequences the page is fetched by, newest
+/// first without a sort: given only the equalities, the planner walks the
+/// organization's events backwards to fill the page (measured: 110 ms for a
+/// door with one event among a million, against under 1 ms).
+fn push_events_of_object(
+    sql: &mut QueryBuilder<'_, Db>,
+    organization_id: i64,
+    object_type: &str,
+    object_id: i64,
+) {
+    sql.push(" AND e.sequence IN (WITH RECURSIVE buckets (bucket) AS (SELECT (SELECT through FROM objects.indexed) >> ")
+        .push(objects::BUCKET_BITS)
+        .push(
+            " UNION ALL SELECT bucket - 1 FROM buckets WHERE bucket > 0) \
+             SELECT sequence FROM objects.event_objects \
+             WHERE bucket IN (SELECT bucket FROM buckets) AND organization_id = ",
+        )
+        .push_bind(organization_id)
+        .push(" AND object_type = ")
+        .push_bind(object_type.to_owned())
+        .push(" AND object_id = ")
+        .push_bind(object_id)
+        .push(
+            " UNION ALL SELECT sequence FROM events \
+             WHERE sequence > (SELECT through FROM objects.indexed) AND organization_id = ",
+        )
+        .push_bind(organization_id)
+        .push(" AND object_type = ")
+        .push_bind(object_type.to_owned())
+        .push(" AND object_id = ")
+        .push_bind(object_id)
+        .push(")");
+}
+
 #[path = "shared/mod.rs"]
 mod shared;
 
@@ -96,6 +135,7 @@ impl SqliteStore {
             }
         }
         prepare(&options).await?;
+        let location = objects::location(&options);
         let pool = SqlitePoolOptions::new()
             // For transactions. SQLite lets one write at a time, and every
             // transaction here writes (`BEGIN IMMEDIATE`), so one connection
@@ -108,12 +148,32 @@ impl SqliteStore {
             // No ping before every query: it costs a round trip each time, and
             // a broken connection shows itself on use and is then replaced.
             .test_before_acquire(false)
-            .connect_with(options)
+            .after_connect(move |connection, _| {
+                let location = location.clone();
+                Box::pin(async move { objects::attach(connection, &location).await })
+            })
+            .connect_with(options.clone())
             .await
             .map_err(shared::db)?;
         // Single statements: reads that take microseconds.
-        Ok(Self::new(pool, 4, "sqlite"))
+        let mut store = Self::new(pool, 4, "sqlite");
+        store.run_beside(objects::index_in_background(options));
+        Ok(store)
     }
+}
+
+/// A connection for single statements, with the index of events by object
+/// attached.
+async fn connect(options: &SqliteConnectOptions) -> Result<sqlx::SqliteConnection, sqlx::Error> {
+    let mut connection = options.connect().await?;
+    objects::attach(&mut connection, &objects::location(options)).await?;
+    Ok(connection)
+}
+
+/// Brings the index of events by object up to the last event (the seed and
+/// `gatehouse compact`, before the rewrite).
+async fn index_events_apart(connection: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    objects::index_all(connection).await
 }
 
 /// Migrates the database and readies the planner's statistics, on one
@@ -130,6 +190,10 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
         .run(&mut connection)
         .await
         .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+    objects::attach(&mut connection, &objects::location(options))
+        .await
+        .map_err(shared::db)?;
+    objects::create(&mut connection).await.map_err(shared::db)?;
     // Give the query planner statistics (it would otherwise walk all of
     // an organization's members to answer a search the trigram index
     // answers in a millisecond); cheap when nothing changed.

@@ -68,6 +68,7 @@ macro_rules! conformance_tests {
             decisions_at_once_all_land,
             a_decision_that_cannot_be_written_fails_alone,
             a_request_reads_once_and_sees_its_own_writes,
+            events_of_one_object_before_and_after_indexing,
         );
     };
     (@each $open:expr; $($story:ident),* $(,)?) => {
@@ -3599,6 +3600,131 @@ async fn unlock_events(
         ..EventQuery::default()
     };
     store.list_events(org, &query).await.unwrap()
+}
+
+/// A door's history is the same whether its events were indexed by object
+/// yet or not: SQLite indexes them behind the writes, in a file of its own,
+/// and `compact` catches that index up (PostgreSQL indexes them at once).
+/// Pages cross from the indexed events to the newer ones.
+pub async fn events_of_one_object_before_and_after_indexing(store: &dyn Store) {
+    use gatehouse_domain::AccessRecord;
+    let a = organization(store, "historyco", Subscription::Organizations).await;
+    let org = a.organization.id;
+    let hq = store
+        .create_place(&a.actor(), org, &place_fields("HQ"), t0())
+        .await
+        .unwrap();
+    let front = lock_in(store, &a, hq.id, "Front").await;
+    let back = lock_in(store, &a, hq.id, "Back").await;
+    let quiet = lock_in(store, &a, hq.id, "Quiet").await;
+    let record = |door: &gatehouse_domain::Lock, success: bool| AccessRecord {
+        lock_id: door.id,
+        lock_name: door.name.clone(),
+        place_id: door.place_id,
+        user_id: Some(a.member.user_id),
+        actor_name: Some("owner".into()),
+        actor_email: None,
+        authenticated_by: ("Login", 1),
+        success,
+        error_code: (!success).then_some("fcd8ef"),
+        message: None,
+        group_id: None,
+    };
+    // Front: 7 decisions, every third denied; back: 5, between them.
+    let mut front_sequences = Vec::new();
+    let decide = |door, success, minute: i64| {
+        let decision = record(door, success);
+        async move {
+            store
+                .record_access(org, &decision, t0() + Duration::minutes(minute))
+                .await
+        }
+    };
+    let history = |door: i64, success: Option<bool>, limit: i64, offset: i64| {
+        let query = EventQuery {
+            object_type: Some("Lock".into()),
+            object_id: Some(door),
+            event_type: Some("lock.unlock".into()),
+            success,
+            page: Page::new(limit, offset),
+            ..EventQuery::default()
+        };
+        async move { store.list_events(org, &query).await.unwrap() }
+    };
+    let sequences = |page: &crate::Paged<gatehouse_domain::Event>| -> Vec<i64> {
+        page.items.iter().map(|e| e.sequence).collect()
+    };
+    let mut minute = 0;
+    for round in 0..7 {
+        decide(&front, round % 3 != 2, minute).await.unwrap();
+        minute += 1;
+        if round < 5 {
+            decide(&back, true, minute).await.unwrap();
+            minute += 1;
+        }
+    }
+    let before = history(front.id, None, 100, 0).await;
+    assert_eq!(before.total, 7);
+    front_sequences.extend(sequences(&before));
+    assert!(
+        front_sequences.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {front_sequences:?}"
+    );
+    assert!(before.items.iter().all(|e| e.object_id == front.id));
+
+    store.compact().await.unwrap();
+    // Four more at the front after the index caught up, one of them denied.
+    for round in 0..4 {
+        decide(&front, round != 1, minute).await.unwrap();
+        minute += 1;
+        decide(&back, true, minute).await.unwrap();
+        minute += 1;
+    }
+    let all = history(front.id, None, 100, 0).await;
+    assert_eq!(all.total, 11);
+    let newest = sequences(&all);
+    assert_eq!(
+        &newest[4..],
+        &front_sequences[..],
+        "the older ones follow the newer"
+    );
+    assert!(
+        newest.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {newest:?}"
+    );
+    // Pages of 3 across the boundary give the same list, with the total.
+    let mut paged = Vec::new();
+    for offset in (0..11).step_by(3) {
+        let page = history(front.id, None, 3, offset).await;
+        assert_eq!(page.total, 11, "the total at offset {offset}");
+        paged.extend(sequences(&page));
+    }
+    assert_eq!(paged, newest);
+    // With another filter: the denials, two before and one after.
+    let denied = history(front.id, Some(false), 100, 0).await;
+    assert_eq!(denied.total, 3);
+    assert!(denied
+        .items
+        .iter()
+        .all(|e| !e.success && e.object_id == front.id));
+    assert_eq!(history(back.id, None, 100, 0).await.total, 9);
+    let none = history(quiet.id, None, 100, 0).await;
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    // Another organization's door of the same number shows nothing here.
+    let other = organization(store, "otherhistoryco", Subscription::Organizations).await;
+    let listed = store
+        .list_events(
+            other.organization.id,
+            &EventQuery {
+                object_type: Some("Lock".into()),
+                object_id: Some(front.id),
+                page: Page::new(100, 0),
+                ..EventQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 0);
 }
 
 /// The first 50 members a text search finds, and its total.

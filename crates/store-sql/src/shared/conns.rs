@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::TryStreamExt;
-use sqlx::{ConnectOptions, Database, Describe, Either, Execute, Executor, Pool};
+use sqlx::{Database, Describe, Either, Execute, Executor, Pool};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::Db;
@@ -74,7 +74,7 @@ impl Conns {
         let idle = self.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => self.inner.pool.connect_options().connect().await?,
+            None => super::super::connect(&self.inner.pool.connect_options()).await?,
         };
         Ok(Held {
             conn: Some(conn),

@@ -206,6 +206,9 @@ fn push_filters(sql: &mut QueryBuilder<'_, Db>, organization_id: i64, query: &Ev
     if let Some(object_id) = query.object_id {
         sql.push(" AND e.object_id = ").push_bind(object_id);
     }
+    if let (Some(object_type), Some(object_id)) = (&query.object_type, query.object_id) {
+        super::super::push_events_of_object(sql, organization_id, object_type, object_id);
+    }
     if let Some(actor_id) = query.actor_id {
         sql.push(" AND e.actor_id = ").push_bind(actor_id);
     }

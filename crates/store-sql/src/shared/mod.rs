@@ -66,6 +66,8 @@ pub struct SqlStore {
     caches: cache::Caches,
     recorder: recorder::Recorder,
     search_sample: search::SearchSample,
+    /// Tasks of the backend's own that end with the store.
+    beside: Vec<tokio::task::AbortHandle>,
 }
 
 impl SqlStore {
@@ -87,6 +89,24 @@ impl SqlStore {
             search_sample: search::SearchSample::default(),
             pool,
             backend,
+            beside: Vec::new(),
+        }
+    }
+
+    /// Runs `task` until the store is dropped.
+    #[allow(dead_code)] // PostgreSQL runs none.
+    pub(super) fn run_beside(
+        &mut self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        self.beside.push(tokio::spawn(task).abort_handle());
+    }
+}
+
+impl Drop for SqlStore {
+    fn drop(&mut self) {
+        for task in &self.beside {
+            task.abort();
         }
     }
 }

@@ -337,8 +337,14 @@ pub(super) async fn seed(
     Ok(locks)
 }
 
-/// Runs the backend's `COMPACT` statements, in order.
+/// Indexes the events not yet found by object (SQLite), then runs the
+/// backend's `COMPACT` statements, in order.
 pub(super) async fn compact(pool: &Conns) -> StoreResult<()> {
+    let mut held = pool.hold().await.map_err(db)?;
+    super::super::index_events_apart(&mut held)
+        .await
+        .map_err(db)?;
+    drop(held);
     for statement in super::super::COMPACT {
         sqlx::query(statement).execute(pool).await.map_err(db)?;
     }
