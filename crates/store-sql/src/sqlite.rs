@@ -193,7 +193,9 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
     objects::attach(&mut connection, &objects::location(options))
         .await
         .map_err(shared::db)?;
-    objects::create(&mut connection).await.map_err(shared::db)?;
+    objects::open_index(&mut connection)
+        .await
+        .map_err(shared::db)?;
     // Give the query planner statistics (it would otherwise walk all of
     // an organization's members to answer a search the trigram index
     // answers in a millisecond); cheap when nothing changed.

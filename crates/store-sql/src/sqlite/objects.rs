@@ -65,8 +65,13 @@ pub(super) async fn attach(
         .map(drop)
 }
 
-/// Creates the index's tables when the file is new (or was removed).
-pub(super) async fn create(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+/// Creates the index's tables when the file is new (or was removed), and
+/// empties an index that is not this database's, to be built again: one
+/// that has indexed further than the events go, or whose last indexed
+/// event is not the database's (a database restored from a backup beside
+/// a newer index). Left as it is, such an index would hide the events
+/// numbered up to its `through` from every query by object.
+pub(super) async fn open_index(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for statement in [
         "PRAGMA objects.journal_mode = WAL",
         "CREATE TABLE IF NOT EXISTS objects.event_objects (\
@@ -78,6 +83,26 @@ pub(super) async fn create(connection: &mut SqliteConnection) -> Result<(), sqlx
         "INSERT INTO objects.indexed (through) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM objects.indexed)",
     ] {
         sqlx::query(statement).execute(&mut *connection).await?;
+    }
+    let foreign: bool = sqlx::query_scalar(
+        "SELECT through > 0 AND NOT EXISTS (SELECT 1 FROM events e JOIN objects.event_objects o \
+           ON o.bucket = e.sequence >> ? AND o.organization_id = e.organization_id \
+           AND o.object_type = e.object_type AND o.object_id = e.object_id AND o.sequence = e.sequence \
+         WHERE e.sequence = through) FROM objects.indexed",
+    )
+    .bind(BUCKET_BITS)
+    .fetch_one(&mut *connection)
+    .await?;
+    if foreign {
+        tracing::warn!("the index of events by object is not this database's; building it again");
+        let mut tx = connection.begin().await?;
+        sqlx::query("DELETE FROM objects.event_objects")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE objects.indexed SET through = 0")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
     }
     Ok(())
 }
@@ -170,8 +195,15 @@ pub(super) async fn index_in_background(options: SqliteConnectOptions) {
         }
         let mut more = false;
         if let Some(connection) = kept.as_mut() {
+            let started = std::time::Instant::now();
             match index_next(connection, BATCH).await {
-                Ok(remaining) => more = remaining,
+                Ok(remaining) => {
+                    more = remaining;
+                    tracing::trace!(
+                        micros = started.elapsed().as_micros() as u64,
+                        "events indexed by object"
+                    );
+                }
                 Err(error) => {
                     tracing::warn!(%error, "indexing events by object failed; trying again");
                     kept = None;
@@ -288,7 +320,7 @@ mod tests {
         }
         let mut connection = options.connect().await.expect("connect");
         attach(&mut connection, &location).await.expect("attach");
-        create(&mut connection).await.expect("create");
+        open_index(&mut connection).await.expect("open the index");
         let events = count(&mut connection, "SELECT COUNT(*) FROM events").await;
         let mut batches = 0;
         while index_next(&mut connection, 2).await.expect("index") {
@@ -331,6 +363,44 @@ mod tests {
             unindexed,
             "the same from the rebuilt index"
         );
+        drop(store);
+        database.remove().await;
+    }
+
+    /// A database restored from a backup beside a newer index: the index
+    /// has gone further than the events, and the events made after the
+    /// restore are listed all the same, as the index is built again.
+    #[tokio::test]
+    async fn an_index_ahead_of_its_database_is_built_again() {
+        let (database, options, store, owner) = fresh("restored").await;
+        let org = owner.organization.id;
+        store.compact().await.expect("compact");
+        drop(store);
+        let mut connection = options.connect().await.expect("connect");
+        attach(&mut connection, &location(&options))
+            .await
+            .expect("attach");
+        sqlx::query("UPDATE objects.indexed SET through = through + 10")
+            .execute(&mut connection)
+            .await
+            .expect("an index ahead");
+        drop(connection);
+
+        let store = SqliteStore::open(&database.url).await.expect("open again");
+        let before = history(&store, org).await;
+        let patch = OrganizationPatch {
+            name: Some("Restored".into()),
+            ..Default::default()
+        };
+        store
+            .update_organization(&owner.actor(), org, &patch, t0())
+            .await
+            .expect("update");
+        let after = history(&store, org).await;
+        assert_eq!(after.len(), before.len() + 1, "{before:?} then {after:?}");
+        assert!(after[0] > before[0], "the new event first: {after:?}");
+        store.compact().await.expect("compact");
+        assert_eq!(history(&store, org).await, after, "the same from the index");
         drop(store);
         database.remove().await;
     }
