@@ -18,7 +18,7 @@
 //! writes 140-340 pages instead of 3,900 (measured on a million entries
 //! over 5,000 doors), and the checkpoints that flush them to disk stay
 //! small enough not to hold up the decisions' own flushes (paced unlock
-//! p99 16-22 ms with one bucket). A door's history looks in each bucket.
+//! p99 13-29 ms without buckets). A door's history looks in each bucket.
 //!
 //! A query by object reads this index up to the last event it has reached
 //! (`objects.indexed.through`) and, after that, the events table itself
