@@ -190,12 +190,6 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
         .run(&mut connection)
         .await
         .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-    objects::attach(&mut connection, &objects::location(options))
-        .await
-        .map_err(shared::db)?;
-    objects::open_index(&mut connection)
-        .await
-        .map_err(shared::db)?;
     // Give the query planner statistics (it would otherwise walk all of
     // an organization's members to answer a search the trigram index
     // answers in a millisecond); cheap when nothing changed.
@@ -219,5 +213,13 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
             .await
             .map_err(shared::db)?;
     }
+    // After the statistics: `PRAGMA optimize` covers every attached file,
+    // and the index of events by object needs none to be read by its key.
+    objects::attach(&mut connection, &objects::location(options))
+        .await
+        .map_err(shared::db)?;
+    objects::open_index(&mut connection)
+        .await
+        .map_err(shared::db)?;
     connection.close().await.map_err(shared::db)
 }
