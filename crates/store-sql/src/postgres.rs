@@ -95,7 +95,7 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         // As many for single statements beside the pool's transactions.
-        Ok(Self::new(pool, 8, "postgres"))
+        Ok(Self::new(pool, 8, "postgres", Vec::new()))
     }
 }
 

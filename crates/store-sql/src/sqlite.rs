@@ -156,9 +156,8 @@ impl SqliteStore {
             .await
             .map_err(shared::db)?;
         // Single statements: reads that take microseconds.
-        let mut store = Self::new(pool, 4, "sqlite");
-        store.run_beside(objects::index_in_background(options));
-        Ok(store)
+        let indexer = tokio::spawn(objects::index_in_background(options));
+        Ok(Self::new(pool, 4, "sqlite", vec![indexer]))
     }
 }
 

@@ -74,9 +74,15 @@ impl SqlStore {
     /// `pool` for transactions, and beside it up to `held` connections for
     /// single statements, and two for the access event writer (its kept
     /// connection and SQLite's checkpoints), so that a transaction never
-    /// waits for those, nor they for a transaction's turn. Needs a Tokio
+    /// waits for those, nor they for a transaction's turn. `beside`: the
+    /// backend's own tasks, which end with the store. Needs a Tokio
     /// runtime: it starts the writer.
-    pub(super) fn new(pool: Pool<Db>, held: usize, backend: &'static str) -> Self {
+    pub(super) fn new(
+        pool: Pool<Db>,
+        held: usize,
+        backend: &'static str,
+        beside: Vec<tokio::task::JoinHandle<()>>,
+    ) -> Self {
         let writer = sqlx::pool::PoolOptions::<Db>::new()
             .max_connections(2)
             .test_before_acquire(false)
@@ -89,17 +95,8 @@ impl SqlStore {
             search_sample: search::SearchSample::default(),
             pool,
             backend,
-            beside: Vec::new(),
+            beside: beside.into_iter().map(|task| task.abort_handle()).collect(),
         }
-    }
-
-    /// Runs `task` until the store is dropped.
-    #[allow(dead_code)] // PostgreSQL runs none.
-    pub(super) fn run_beside(
-        &mut self,
-        task: impl std::future::Future<Output = ()> + Send + 'static,
-    ) {
-        self.beside.push(tokio::spawn(task).abort_handle());
     }
 }
 
