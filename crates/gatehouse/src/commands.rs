@@ -67,7 +67,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         mailer,
         clock: std::sync::Arc::new(SystemClock),
     };
-    server::serve(listener, store, options, shutdown).await?;
+    server::serve(listener, store.clone(), options, shutdown).await?;
+    // Every request has been answered: leave the database whole in its file.
+    store.close().await?;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -145,6 +148,7 @@ pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
         "Sign in with POST /logins {{\"login\":{{\"type\":\"api\"}},\"user\":{{\"domain\":\"{}\",\"email\":\"{}\",\"password\":\"...\"}}}}",
         created.organization.domain, created.owner.user_email
     );
+    store.close().await?;
     Ok(())
 }
 
@@ -278,6 +282,7 @@ pub async fn purge(args: PurgeArgs) -> anyhow::Result<()> {
         "Purged user {} ({email}): {} membership(s), {} login(s), {} role assignment(s) removed.",
         report.user_id, report.memberships, report.logins, report.role_assignments
     );
+    store.close().await?;
     Ok(())
 }
 
@@ -298,6 +303,7 @@ pub async fn compact(args: CompactArgs) -> anyhow::Result<()> {
         "compacting (on SQLite, stop the server first: the rewrite needs the file to itself)",
     )?;
     println!("Compacted in {:.1} s.", started.elapsed().as_secs_f64());
+    store.close().await?;
     Ok(())
 }
 
@@ -331,6 +337,7 @@ pub async fn tap(args: TapArgs) -> std::process::ExitCode {
             SystemClock.now(),
         )
         .await;
+        store.close().await?;
         Ok::<_, anyhow::Error>((reader, opened))
     }
     .await;
@@ -412,6 +419,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         format.as_str(),
         started.elapsed().as_secs_f64()
     );
+    store.close().await?;
     Ok(())
 }
 
@@ -474,5 +482,6 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             summary.errors.len() - 20
         );
     }
+    store.close().await?;
     Ok(())
 }

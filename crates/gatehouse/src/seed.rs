@@ -123,5 +123,6 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         plan.events,
         path.display()
     );
+    store.close().await?;
     Ok(())
 }

@@ -45,6 +45,9 @@ const COMPACT: &[&str] = &["VACUUM ANALYZE"];
 const IMPORT_BEGIN: &[&str] = &[];
 const IMPORT_END: &[&str] = &[];
 
+/// PostgreSQL keeps its own files whole; a closing store has nothing to do.
+const CLOSE: &[&str] = &[];
+
 /// PostgreSQL checkpoints by itself, apart from the sessions that write.
 const CHECKPOINT: Option<&str> = None;
 

@@ -61,6 +61,13 @@ const IMPORT_END: &[&str] = &[
     "DELETE FROM members_fts_deferred",
 ];
 
+/// What a store runs when it is closed: the write-ahead logs of the
+/// database and of the index beside it (every attached file) copied into
+/// their files and emptied. Left to SQLite, that happens only when the last
+/// connection closes, and a stopping server's connections end with the
+/// process instead.
+const CLOSE: &[&str] = &["PRAGMA wal_checkpoint(TRUNCATE)"];
+
 /// How the recorder keeps the write-ahead log short (see
 /// `recorder::checkpoint`).
 const CHECKPOINT: Option<&str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
@@ -221,4 +228,58 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
         .await
         .map_err(shared::db)?;
     connection.close().await.map_err(shared::db)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use gatehouse_domain::{OrganizationPatch, Subscription};
+    use gatehouse_store::testkit::{organization, t0};
+    use gatehouse_store::Store;
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::ConnectOptions;
+
+    use super::SqliteStore;
+    use crate::test_support::TestDatabase;
+
+    /// A closed store leaves every committed write in the database's file:
+    /// a copy of that file alone, without its log, has the last change.
+    #[tokio::test]
+    async fn a_closed_store_leaves_every_write_in_the_file() {
+        let database = TestDatabase::sqlite();
+        let store = SqliteStore::open(&database.url).await.expect("open");
+        let owner = organization(&store, "closing", Subscription::Organizations).await;
+        let org = owner.organization.id;
+        let patch = OrganizationPatch {
+            name: Some("Renamed before the stop".into()),
+            ..Default::default()
+        };
+        store
+            .update_organization(&owner.actor(), org, &patch, t0())
+            .await
+            .expect("update");
+        store.close().await.expect("close");
+
+        let file = SqliteConnectOptions::from_str(&database.url)
+            .expect("a URL")
+            .get_filename()
+            .to_owned();
+        let copy = file.with_extension("copy");
+        std::fs::copy(&file, &copy).expect("copy the file alone");
+        let mut copied = SqliteConnectOptions::new()
+            .filename(&copy)
+            .connect()
+            .await
+            .expect("open the copy");
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM organizations WHERE id = ?")
+                .bind(org)
+                .fetch_optional(&mut copied)
+                .await
+                .expect("read the copy");
+        assert_eq!(name.as_deref(), Some("Renamed before the stop"));
+        drop((copied, store));
+        database.remove().await;
+    }
 }

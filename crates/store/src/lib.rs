@@ -186,6 +186,13 @@ pub trait Store: Send + Sync + 'static {
     /// On SQLite this takes the file to itself for as long as it runs.
     async fn compact(&self) -> StoreResult<()>;
 
+    /// Ends the store's background work and leaves every committed write
+    /// in the database's own file, for a stop (the server's, or a
+    /// command's end): on SQLite the write-ahead log is copied into the
+    /// file and emptied, so a copy of the file alone is then a whole
+    /// backup. The store is not to be used after.
+    async fn close(&self) -> StoreResult<()>;
+
     // Benchmarks.
 
     /// Fills a new organization with the plan's generated data in bulk

@@ -5,6 +5,7 @@ use std::process::{Child, Command, Stdio};
 
 use gatehouse_store_sql::test_support::TestDatabase;
 use serde_json::json;
+use sqlx::Connection;
 
 fn gatehouse() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
@@ -201,7 +202,29 @@ async fn bootstrap_then_serve(database: TestDatabase) {
     .unwrap();
     assert_eq!(organization["subscription"], "standard");
     assert_eq!(organization["time_zone"], "Europe/Paris");
+    // On SQLite, a connection of the test's own stays open across the
+    // stop: the server's connections are then not the file's last, and
+    // SQLite does not empty the log when they close; only the store's
+    // close does.
+    let mut watcher = match url.strip_prefix("sqlite://") {
+        Some(_) => Some(sqlx::SqliteConnection::connect(&url).await.unwrap()),
+        None => None,
+    };
+    if let Some(watcher) = watcher.as_mut() {
+        // A connection joins the log's readers with its first read.
+        let organizations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+            .fetch_one(watcher)
+            .await
+            .unwrap();
+        assert_eq!(organizations, 1);
+    }
     terminate(&mut child);
+    if let Some(file) = url.strip_prefix("sqlite://") {
+        // The sign-in's writes are in the database's file, not left in its log.
+        let log = std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len());
+        assert_eq!(log, 0, "a stopped server leaves an empty write-ahead log");
+    }
+    drop(watcher);
     database.remove().await;
 }
 

@@ -392,6 +392,19 @@ impl Store for SqlStore {
         seed::compact(&self.pool).await
     }
 
+    async fn close(&self) -> StoreResult<()> {
+        for task in &self.beside {
+            task.abort();
+        }
+        for statement in super::CLOSE {
+            sqlx::query(statement)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
     async fn seed(
         &self,
         organization_id: i64,
