@@ -69,9 +69,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     server::serve(listener, store.clone(), options, shutdown).await?;
     // Every request has been answered: leave the database whole in its file.
-    store.close().await?;
+    // A failure loses nothing: the log is replayed at the next start.
+    if let Err(error) = store.close().await {
+        tracing::warn!(%error, "closing the database: its log is kept and replayed at the next start");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Closes the store at the end of a command. A failure loses nothing (the
+/// write-ahead log is replayed at the next start), so it is reported, not
+/// made the command's own.
+pub(crate) async fn close(store: &dyn Store) {
+    if let Err(error) = store.close().await {
+        eprintln!(
+            "warning: closing the database: {error}; its log is kept and replayed at the next start"
+        );
+    }
 }
 
 pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
@@ -148,7 +162,7 @@ pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
         "Sign in with POST /logins {{\"login\":{{\"type\":\"api\"}},\"user\":{{\"domain\":\"{}\",\"email\":\"{}\",\"password\":\"...\"}}}}",
         created.organization.domain, created.owner.user_email
     );
-    store.close().await?;
+    close(&*store).await;
     Ok(())
 }
 
@@ -282,7 +296,7 @@ pub async fn purge(args: PurgeArgs) -> anyhow::Result<()> {
         "Purged user {} ({email}): {} membership(s), {} login(s), {} role assignment(s) removed.",
         report.user_id, report.memberships, report.logins, report.role_assignments
     );
-    store.close().await?;
+    close(&*store).await;
     Ok(())
 }
 
@@ -303,7 +317,7 @@ pub async fn compact(args: CompactArgs) -> anyhow::Result<()> {
         "compacting (on SQLite, stop the server first: the rewrite needs the file to itself)",
     )?;
     println!("Compacted in {:.1} s.", started.elapsed().as_secs_f64());
-    store.close().await?;
+    close(&*store).await;
     Ok(())
 }
 
@@ -337,7 +351,7 @@ pub async fn tap(args: TapArgs) -> std::process::ExitCode {
             SystemClock.now(),
         )
         .await;
-        store.close().await?;
+        close(&*store).await;
         Ok::<_, anyhow::Error>((reader, opened))
     }
     .await;
@@ -419,7 +433,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         format.as_str(),
         started.elapsed().as_secs_f64()
     );
-    store.close().await?;
+    close(&*store).await;
     Ok(())
 }
 
@@ -482,6 +496,6 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             summary.errors.len() - 20
         );
     }
-    store.close().await?;
+    close(&*store).await;
     Ok(())
 }

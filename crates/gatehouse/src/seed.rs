@@ -123,6 +123,6 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         plan.events,
         path.display()
     );
-    store.close().await?;
+    crate::commands::close(&*store).await;
     Ok(())
 }
