@@ -62,7 +62,7 @@ for backend in "${backends[@]}"; do
   "$bin/gatehouse" serve --data-dir "$data" --database-url "$url" --listen "127.0.0.1:$port" \
     --rate-limit-per-second 0 >"$log" 2>&1 &
   server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
+  trap 'kill $server 2>/dev/null || true; rm -rf "$logs"' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
   # One scenario: load arguments, then the name it is reported under.
