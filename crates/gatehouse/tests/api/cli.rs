@@ -207,7 +207,11 @@ async fn bootstrap_then_serve(database: TestDatabase) {
     // SQLite does not empty the log when they close; only the store's
     // close does.
     let mut watcher = match url.strip_prefix("sqlite://") {
-        Some(_) => Some(sqlx::SqliteConnection::connect(&url).await.unwrap()),
+        Some(_) => Some(
+            sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("a connection of the test's own"),
+        ),
         None => None,
     };
     if let Some(watcher) = watcher.as_mut() {
@@ -215,7 +219,7 @@ async fn bootstrap_then_serve(database: TestDatabase) {
         let organizations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
             .fetch_one(watcher)
             .await
-            .unwrap();
+            .expect("the test's connection reads");
         assert_eq!(organizations, 1);
     }
     terminate(&mut child);
