@@ -15,18 +15,33 @@ fn gatehouse() -> Command {
     command
 }
 
-/// Starts `gatehouse serve` on a free port; returns the child, its base URL
-/// and what it printed before listening.
-pub(crate) fn serve(database_url: &str, extra: &[&str]) -> (Child, String, Vec<String>) {
+/// A running `gatehouse serve`. Dropped, it stops the server (a test that
+/// failed midway leaves no process behind) and removes its data directory.
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    /// The base URL it listens on.
+    pub(crate) base: String,
+    /// What it printed before listening.
+    pub(crate) printed: Vec<String>,
+    data_dir: std::path::PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // Both fail harmlessly when a test already stopped the server.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts `gatehouse serve` on a free port.
+pub(crate) fn serve(database_url: &str, extra: &[&str]) -> Served {
     serve_logging_to(database_url, extra, Stdio::null())
 }
 
 /// `serve`, with the server's log (its standard error) sent to `log`.
-fn serve_logging_to(
-    database_url: &str,
-    extra: &[&str],
-    log: Stdio,
-) -> (Child, String, Vec<String>) {
+fn serve_logging_to(database_url: &str, extra: &[&str], log: Stdio) -> Served {
     // Each server keeps its files (outbox, exports) in a directory of its own.
     static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let data_dir = std::env::temp_dir().join(format!(
@@ -60,15 +75,22 @@ fn serve_logging_to(
                 .unwrap()
                 .trim_end_matches('/')
                 .to_owned();
-            return (child, base, printed);
+            return Served {
+                child,
+                base,
+                printed,
+                data_dir,
+            };
         }
         printed.push(line);
     }
     let status = child.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
     panic!("gatehouse serve exited without listening ({status:?}): {printed:?}");
 }
 
-pub(crate) fn terminate(child: &mut Child) {
+pub(crate) fn terminate(server: &mut Served) {
+    let child = &mut server.child;
     let pid = child.id().to_string();
     let sent = Command::new("kill")
         .args(["-TERM", &pid])
@@ -188,7 +210,8 @@ async fn bootstrap_then_serve(database: TestDatabase) {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let (mut child, base, _) = serve(&url, &[]);
+    let mut server = serve(&url, &[]);
+    let base = server.base.clone();
     let organization: serde_json::Value = signed_in_get(
         &base,
         "acme",
@@ -222,7 +245,7 @@ async fn bootstrap_then_serve(database: TestDatabase) {
             .expect("the test's connection reads");
         assert_eq!(organizations, 1);
     }
-    terminate(&mut child);
+    terminate(&mut server);
     if let Some(file) = url.strip_prefix("sqlite://") {
         // The sign-in's writes are in the database's file, not left in its log.
         let log = std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len());
@@ -247,8 +270,14 @@ async fn bootstrap_and_serve_on_postgres() {
 #[tokio::test]
 async fn each_request_is_logged_to_standard_error_with_its_id() {
     let database = TestDatabase::sqlite();
-    let (mut child, base, printed) = serve_logging_to(&database.url, &[], Stdio::piped());
-    let mut log = child.stderr.take().expect("the server's standard error");
+    let mut server = serve_logging_to(&database.url, &[], Stdio::piped());
+    let base = server.base.clone();
+    let printed = std::mem::take(&mut server.printed);
+    let mut log = server
+        .child
+        .stderr
+        .take()
+        .expect("the server's standard error");
     let reply = reqwest::Client::new()
         .get(format!("{base}/health"))
         .header("x-request-id", "log-check-7")
@@ -257,7 +286,7 @@ async fn each_request_is_logged_to_standard_error_with_its_id() {
         .expect("GET /health");
     assert_eq!(reply.status(), 200);
     // A graceful stop writes out what the log thread still holds.
-    terminate(&mut child);
+    terminate(&mut server);
     let mut text = String::new();
     std::io::Read::read_to_string(&mut log, &mut text).expect("the log is text");
     let line = text
@@ -276,7 +305,9 @@ async fn each_request_is_logged_to_standard_error_with_its_id() {
 #[tokio::test]
 async fn demo_prints_working_sign_in_details() {
     let database = TestDatabase::sqlite();
-    let (mut child, base, printed) = serve(&database.url, &["--demo"]);
+    let mut server = serve(&database.url, &["--demo"]);
+    let base = server.base.clone();
+    let printed = std::mem::take(&mut server.printed);
     let field = |name: &str| {
         printed
             .iter()
@@ -299,15 +330,16 @@ async fn demo_prints_working_sign_in_details() {
         "0-49/4",
         "the owner and three people"
     );
-    terminate(&mut child);
+    terminate(&mut server);
 
     // A second start on the same database keeps the data and creates nothing.
-    let (mut child, _, printed) = serve(&database.url, &["--demo"]);
+    let mut server = serve(&database.url, &["--demo"]);
+    let printed = std::mem::take(&mut server.printed);
     assert!(
         !printed.iter().any(|line| line.contains("password:")),
         "{printed:?}"
     );
-    terminate(&mut child);
+    terminate(&mut server);
     database.remove().await;
 }
 
@@ -316,7 +348,8 @@ async fn users_purge_removes_a_profile_everywhere() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
     bootstrap_acme(&url);
-    let (mut child, base, _) = serve(&url, &[]);
+    let mut server = serve(&url, &[]);
+    let base = server.base.clone();
     let added = signed_in_post(
         &base,
         "/members",
@@ -324,7 +357,7 @@ async fn users_purge_removes_a_profile_everywhere() {
     )
     .await;
     assert_eq!(added.status(), 200);
-    terminate(&mut child);
+    terminate(&mut server);
 
     let purge = |email: &str, yes: bool| {
         let mut command = gatehouse();
@@ -368,7 +401,8 @@ async fn reader_tap_tries_card_access_without_hardware() {
     let database = TestDatabase::sqlite();
     let url = database.url.clone();
     bootstrap_acme(&url);
-    let (mut child, base, _) = serve(&url, &["--rate-limit-per-second", "0"]);
+    let mut server = serve(&url, &["--rate-limit-per-second", "0"]);
+    let base = server.base.clone();
     let json_of = |response: reqwest::Response| async move {
         response.json::<serde_json::Value>().await.unwrap()
     };
@@ -473,7 +507,7 @@ async fn reader_tap_tries_card_access_without_hardware() {
     );
     assert!(String::from_utf8_lossy(&after.stdout).contains("Unlocked!"));
     assert!(String::from_utf8_lossy(&tap("unknown").stdout).contains("faa9ef"));
-    terminate(&mut child);
+    terminate(&mut server);
     database.remove().await;
 }
 

@@ -77,8 +77,10 @@ async fn a_change_on_one_node_is_enforced_by_the_other_within_a_second() {
     };
     bootstrap_acme(&database.url);
     let no_limit = ["--rate-limit-per-second", "0"];
-    let (mut node_a, a, _) = serve(&database.url, &no_limit);
-    let (mut node_b, b, _) = serve(&database.url, &no_limit);
+    let mut node_a = serve(&database.url, &no_limit);
+    let a = node_a.base.clone();
+    let mut node_b = serve(&database.url, &no_limit);
+    let b = node_b.base.clone();
     let owner = sign_in(&a, "acme", "boss@acme.io", "a good passphrase").await;
 
     let place = created(
