@@ -18,11 +18,11 @@ fn gatehouse() -> Command {
 /// A running `gatehouse serve`. Dropped, it stops the server (a test that
 /// failed midway leaves no process behind) and removes its data directory.
 pub(crate) struct Served {
-    pub(crate) child: Child,
+    child: Child,
     /// The base URL it listens on.
     pub(crate) base: String,
     /// What it printed before listening.
-    pub(crate) printed: Vec<String>,
+    printed: Vec<String>,
     data_dir: std::path::PathBuf,
 }
 
