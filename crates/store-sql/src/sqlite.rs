@@ -234,8 +234,8 @@ async fn prepare(options: &SqliteConnectOptions) -> StoreResult<()> {
 mod tests {
     use std::str::FromStr;
 
-    use gatehouse_domain::{OrganizationPatch, Subscription};
-    use gatehouse_store::testkit::{organization, t0};
+    use gatehouse_domain::Subscription;
+    use gatehouse_store::testkit::{organization, rename_organization, t0};
     use gatehouse_store::Store;
     use sqlx::sqlite::SqliteConnectOptions;
     use sqlx::ConnectOptions;
@@ -251,14 +251,7 @@ mod tests {
         let store = SqliteStore::open(&database.url).await.expect("open");
         let owner = organization(&store, "closing", Subscription::Organizations).await;
         let org = owner.organization.id;
-        let patch = OrganizationPatch {
-            name: Some("Renamed before the stop".into()),
-            ..Default::default()
-        };
-        store
-            .update_organization(&owner.actor(), org, &patch, t0())
-            .await
-            .expect("update");
+        rename_organization(&store, &owner, "Renamed before the stop", t0()).await;
         store.close().await.expect("close");
 
         let file = SqliteConnectOptions::from_str(&database.url)

@@ -131,6 +131,24 @@ pub async fn organization(
     (*principal).clone()
 }
 
+/// Renames the owner's organization at `at`: a change that records an
+/// event, for tests that need one.
+pub async fn rename_organization(
+    store: &dyn Store,
+    owner: &Principal,
+    name: &str,
+    at: DateTime<Utc>,
+) {
+    let patch = OrganizationPatch {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    store
+        .update_organization(&owner.actor(), owner.organization.id, &patch, at)
+        .await
+        .expect("rename the organization");
+}
+
 fn new_login(user_id: i64, organization_id: i64, login_type: LoginType, secret: &[u8]) -> NewLogin {
     NewLogin {
         user_id,

@@ -250,8 +250,8 @@ mod tests {
     use std::str::FromStr;
 
     use chrono::Duration;
-    use gatehouse_domain::{OrganizationPatch, Principal, Subscription};
-    use gatehouse_store::testkit::{organization, t0};
+    use gatehouse_domain::{Principal, Subscription};
+    use gatehouse_store::testkit::{organization, rename_organization, t0};
     use gatehouse_store::{EventQuery, Page, Store};
 
     use super::*;
@@ -321,14 +321,8 @@ mod tests {
             .expect("move the events' numbering");
         drop(raw);
         for hour in 1..=4 {
-            let patch = OrganizationPatch {
-                name: Some(format!("Renamed {hour}")),
-                ..Default::default()
-            };
-            store
-                .update_organization(&owner.actor(), org, &patch, t0() + Duration::hours(hour))
-                .await
-                .expect("update");
+            let name = format!("Renamed {hour}");
+            rename_organization(&store, &owner, &name, t0() + Duration::hours(hour)).await;
         }
         let unindexed = history(&store, org).await;
         assert!(
@@ -420,14 +414,7 @@ mod tests {
 
         let store = SqliteStore::open(&database.url).await.expect("open again");
         let before = history(&store, org).await;
-        let patch = OrganizationPatch {
-            name: Some("Restored".into()),
-            ..Default::default()
-        };
-        store
-            .update_organization(&owner.actor(), org, &patch, t0())
-            .await
-            .expect("update");
+        rename_organization(&store, &owner, "Restored", t0()).await;
         let after = history(&store, org).await;
         assert_eq!(after.len(), before.len() + 1, "{before:?} then {after:?}");
         assert!(after[0] > before[0], "the new event first: {after:?}");
