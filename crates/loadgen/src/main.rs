@@ -76,8 +76,9 @@ struct Args {
 /// own: tokio's timers wake on whole milliseconds, which sent a paced
 /// request 0.9 ms after it was due at the median and 2.2 ms at p99
 /// (5,000 a second), all of it counted as the server's latency, and released
-/// the requests of each millisecond in one burst. A thread's sleep wakes
-/// within tens of microseconds of the moment asked.
+/// the requests of each millisecond in one burst. A thread's sleep is not
+/// rounded: measured, 0.18-0.29 ms late at the median, most of it waiting
+/// for one of the cores the server also uses.
 fn pace(
     rate: f64,
     begun: Instant,
