@@ -42,7 +42,8 @@ for backend in "${backends[@]}"; do
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   "$bin/gatehouse" seed --data-dir "$data" --database-url "$url" ${SEED_ARGS:-}
-  seeded=$(echo "$(date +%s.%N) - $start" | bc)
+  # printf: bc writes 0.5 as .5, which is not JSON.
+  seeded=$(printf '%.3f' "$(echo "$(date +%s.%N) - $start" | bc)")
   # Start from a settled database, as a server long after an import would:
   # the seed's gigabytes flushed, so that no PostgreSQL checkpoint or kernel
   # writeback of them lands in the middle of a scenario.
@@ -109,6 +110,10 @@ for backend in "${backends[@]}"; do
   kill "$server"; wait "$server" 2>/dev/null || true
   trap - EXIT
   rm -rf "$data" "$logs"
+  # The seeded database is gigabytes; the results are in $out.
+  if [ "$backend" = postgres ]; then
+    psql "$postgres/postgres" -qc 'DROP DATABASE gatehouse_bench'
+  fi
 done
 
 python3 scripts/bench-report.py "$out" docs/benchmarks-latency.png
