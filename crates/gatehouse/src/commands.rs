@@ -69,22 +69,24 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     server::serve(listener, store.clone(), options, shutdown).await?;
     // Every request has been answered: leave the database whole in its file.
-    // A failure loses nothing: the log is replayed at the next start.
-    if let Err(error) = store.close().await {
-        tracing::warn!(%error, "closing the database: its log is kept and replayed at the next start");
-    }
+    close(&*store).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Closes the store at the end of a command. A failure loses nothing (the
-/// write-ahead log is replayed at the next start), so it is reported, not
-/// made the command's own.
+/// Closes the store at the end of a command or of `serve`. A failure loses
+/// nothing (the write-ahead log is replayed at the next start), so it is
+/// reported, not made the command's own: in the server's log when there is
+/// one (`serve`), on standard error otherwise.
 pub(crate) async fn close(store: &dyn Store) {
-    if let Err(error) = store.close().await {
-        eprintln!(
-            "warning: closing the database: {error}; its log is kept and replayed at the next start"
-        );
+    let Err(error) = store.close().await else {
+        return;
+    };
+    let consequence = "its log is kept and replayed at the next start";
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!(%error, "closing the database: {consequence}");
+    } else {
+        eprintln!("warning: closing the database: {error}; {consequence}");
     }
 }
 

@@ -96,3 +96,40 @@ mod two_nodes {
         }
     }
 }
+
+/// A closed store's writes are there for the next one to open the database
+/// (a stop, then a start), on both backends. That SQLite's file alone then
+/// holds them is tested beside its backend (`sqlite::tests`).
+mod closing {
+    use super::*;
+    use gatehouse_domain::Subscription;
+    use gatehouse_store::testkit::{organization, rename_organization, t0};
+
+    async fn run(database: TestDatabase, backend: &'static str) {
+        let first = open(database, backend).await;
+        let owner = organization(&*first, "closing", Subscription::Organizations).await;
+        rename_organization(&*first, &owner, "Renamed before the stop", t0()).await;
+        first.close().await.expect("close");
+        let url = first.database.as_ref().map(|d| d.url.clone()).unwrap();
+        let next = gatehouse_store_sql::open(&url)
+            .await
+            .expect("open after the stop");
+        let found = next
+            .organization(owner.organization.id)
+            .await
+            .expect("the organization");
+        assert_eq!(found.name, "Renamed before the stop");
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(TestDatabase::sqlite(), "sqlite").await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(database) = TestDatabase::postgres().await {
+            run(database, "postgres").await;
+        }
+    }
+}
