@@ -50,6 +50,25 @@ async fn open(database: TestDatabase, expected_backend: &'static str) -> Fixture
     }
 }
 
+/// A test `sqlite` and a test `postgres` that each call `run(database,
+/// backend)` with a fresh database (the PostgreSQL one skipped when no
+/// server is reachable).
+macro_rules! on_both_backends {
+    ($run:ident) => {
+        #[tokio::test]
+        async fn sqlite() {
+            $run(TestDatabase::sqlite(), "sqlite").await;
+        }
+
+        #[tokio::test]
+        async fn postgres() {
+            if let Some(database) = TestDatabase::postgres().await {
+                $run(database, "postgres").await;
+            }
+        }
+    };
+}
+
 mod sqlite {
     use super::*;
 
@@ -84,17 +103,7 @@ mod two_nodes {
         gatehouse_store::testkit::two_nodes_see_each_others_changes(&*a, &*b).await;
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(TestDatabase::sqlite(), "sqlite").await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        if let Some(database) = TestDatabase::postgres().await {
-            run(database, "postgres").await;
-        }
-    }
+    on_both_backends!(run);
 }
 
 /// A closed store's writes are there for the next one to open the database
@@ -121,15 +130,5 @@ mod closing {
         assert_eq!(found.name, "Renamed before the stop");
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(TestDatabase::sqlite(), "sqlite").await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        if let Some(database) = TestDatabase::postgres().await {
-            run(database, "postgres").await;
-        }
-    }
+    on_both_backends!(run);
 }
