@@ -229,22 +229,20 @@ async fn bootstrap_then_serve(database: TestDatabase) {
     // stop: the server's connections are then not the file's last, and
     // SQLite does not empty the log when they close; only the store's
     // close does.
-    let mut watcher = match url.strip_prefix("sqlite://") {
-        Some(_) => Some(
-            sqlx::SqliteConnection::connect(&url)
-                .await
-                .expect("a connection of the test's own"),
-        ),
-        None => None,
-    };
-    if let Some(watcher) = watcher.as_mut() {
+    let watcher = if url.starts_with("sqlite://") {
+        let mut connection = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("a connection of the test's own");
         // A connection joins the log's readers with its first read.
         let organizations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
-            .fetch_one(watcher)
+            .fetch_one(&mut connection)
             .await
             .expect("the test's connection reads");
         assert_eq!(organizations, 1);
-    }
+        Some(connection)
+    } else {
+        None
+    };
     terminate(&mut server);
     if let Some(file) = url.strip_prefix("sqlite://") {
         // The sign-in's writes are in the database's file, not left in its log.
