@@ -20,6 +20,7 @@ pub mod roles;
 pub mod search;
 pub mod seed;
 pub mod sign_in;
+pub mod text_index;
 
 pub use authority::{Authority, Grant, Managed, Scope};
 pub use cards::*;

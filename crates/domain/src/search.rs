@@ -22,7 +22,13 @@ const MIN_LOOKUP: usize = 3;
 /// table is small enough for any lookup).
 const MIN_SAMPLE: usize = 200;
 
-type Trigram = [char; 3];
+pub(crate) type Trigram = [char; 3];
+
+/// The trigrams of a text, in order, repeats included.
+pub(crate) fn trigrams(text: &str) -> impl Iterator<Item = Trigram> {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len().saturating_sub(2)).map(move |i| [chars[i], chars[i + 1], chars[i + 2]])
+}
 
 /// How many texts of a sample hold each trigram.
 #[derive(Debug, Default)]
@@ -39,8 +45,7 @@ impl TrigramSample {
         for text in texts {
             sample.texts += 1;
             seen.clear();
-            let chars: Vec<char> = text.chars().collect();
-            for trigram in chars.windows(3).map(|w| [w[0], w[1], w[2]]) {
+            for trigram in trigrams(text) {
                 if seen.insert(trigram) {
                     *sample.holding.entry(trigram).or_default() += 1;
                 }
@@ -60,8 +65,7 @@ impl TrigramSample {
     /// leave any out, or the sample is too small to tell. Every row holding
     /// the text holds this part.
     pub fn lookup_part<'t>(&self, text: &'t str) -> &'t str {
-        let chars: Vec<char> = text.chars().collect();
-        let trigrams: Vec<Trigram> = chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+        let trigrams: Vec<Trigram> = trigrams(text).collect();
         if self.texts < MIN_SAMPLE || trigrams.len() <= MIN_LOOKUP {
             return text;
         }

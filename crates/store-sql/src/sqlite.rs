@@ -36,6 +36,31 @@ fn push_member_search(sql: &mut QueryBuilder<'_, Db>, text: &str, lookup: &str) 
     }
 }
 
+/// The member search condition when the node's texts in memory found the
+/// candidates (see shared/search.rs): those `ids` (one JSON array, so that
+/// every search is the same statement), and every member whose text was
+/// written at or after `recent_from`, each checked on its text as it is
+/// now. SQLite looks the two parts up apart (a multi-index OR).
+fn push_member_candidates(
+    sql: &mut QueryBuilder<'_, Db>,
+    text: &str,
+    ids: &[i64],
+    recent_from: i64,
+) {
+    let ids = serde_json::to_string(ids).expect("a list of numbers is JSON");
+    sql.push(" AND (m.id IN (SELECT value FROM json_each(")
+        .push_bind(ids)
+        .push(")) OR m.search_version >= ")
+        .push_bind(recent_from)
+        .push(") AND instr(m.search, ")
+        .push_bind(text.to_owned())
+        .push(") > 0");
+}
+
+/// The next member text version (migration 0016): one past the change
+/// generation, which every text's writing moves forward first.
+const SEARCH_VERSION_MARK: &str = "SELECT value + 1 FROM change_generation WHERE id = 1";
+
 /// What `gatehouse compact` runs, and the seed after its load: the search
 /// index merged into one segment, fresh planner statistics, and the file
 /// rewritten so that each table and index lies in one run of pages (a bulk

@@ -50,6 +50,16 @@ async fn open(database: TestDatabase, expected_backend: &'static str) -> Fixture
     }
 }
 
+/// Another store on the first one's database, as a second gatehouse node.
+async fn second_node(first: &Fixture) -> Arc<dyn Store> {
+    let url = first.database.as_ref().map(|d| d.url.clone()).unwrap();
+    let second = gatehouse_store_sql::open(&url)
+        .await
+        .expect("open the second node");
+    assert_eq!(second.backend(), first.expected_backend);
+    second
+}
+
 /// A test `sqlite` and a test `postgres` that each call `run(database,
 /// backend)` with a fresh database (the PostgreSQL one skipped when no
 /// server is reachable).
@@ -95,12 +105,21 @@ mod two_nodes {
 
     async fn run(database: TestDatabase, backend: &'static str) {
         let a = open(database, backend).await;
-        let url = a.database.as_ref().map(|d| d.url.clone()).unwrap();
-        let b = gatehouse_store_sql::open(&url)
-            .await
-            .expect("open the second node");
-        assert_eq!(b.backend(), backend);
+        let b = second_node(&a).await;
         gatehouse_store::testkit::two_nodes_see_each_others_changes(&*a, &*b).await;
+    }
+
+    on_both_backends!(run);
+}
+
+/// Member search across two nodes on one database.
+mod two_nodes_search {
+    use super::*;
+
+    async fn run(database: TestDatabase, backend: &'static str) {
+        let a = open(database, backend).await;
+        let b = second_node(&a).await;
+        gatehouse_store::testkit::two_nodes_search_each_others_members(&*a, &*b).await;
     }
 
     on_both_backends!(run);

@@ -4290,3 +4290,77 @@ pub async fn a_decision_that_cannot_be_written_fails_alone(store: &dyn Store) {
     let events = unlock_events(store, org, 100).await;
     assert_eq!(events.total, 9, "eight of the batch and the one after");
 }
+
+/// Member search on one node finds at once what another wrote: a new member,
+/// a renamed one (by the new name, not the old), a deleted one no longer,
+/// in its own organization only; before the node reads the texts in and
+/// after (each node keeps every member's text in memory, see the SQL store).
+pub async fn two_nodes_search_each_others_members(a: &dyn Store, b: &dyn Store) {
+    let owner = organization(b, "searchnodes", Subscription::Organizations).await;
+    let other = organization(b, "searchother", Subscription::Organizations).await;
+    let org = owner.organization.id;
+    let names = |node: &'static str, query: &'static str| {
+        let store = if node == "a" { a } else { b };
+        async move {
+            let page = store
+                .list_members(
+                    org,
+                    &MemberQuery {
+                        query: Some(query.into()),
+                        page: Page::new(50, 0),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let mut names: Vec<String> = page.items.into_iter().map(|m| m.name).collect();
+            names.sort();
+            names
+        }
+    };
+    // Node a reads the texts in: two members so far, the owners.
+    assert_eq!(names("a", "olivia owner").await, ["Olivia Owner"]);
+    let add = |principal: Principal, email: &'static str, name: &'static str| async move {
+        b.create_member(
+            &principal.actor(),
+            principal.organization.id,
+            &NewMember {
+                name: Some(name.into()),
+                ..new_member(email, Subscription::Organizations)
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+    };
+    let zed = add(owner.clone(), "zed@searchnodes.example", "Zed Quarry").await;
+    add(other.clone(), "zed@searchother.example", "Zed Quarry").await;
+    assert_eq!(names("a", "ZED QUA").await, ["Zed Quarry"], "written since");
+    b.update_member(
+        &owner.actor(),
+        org,
+        zed.id,
+        &MemberPatch {
+            name: Some("Yves Quarry".into()),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert!(names("a", "zed qua").await.is_empty(), "the old name");
+    assert_eq!(names("a", "yves qua").await, ["Yves Quarry"]);
+    // Past the reading-in period (half a second): node a now has these
+    // texts in memory, and its searches go by them.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(names("a", "yves qua").await, ["Yves Quarry"]);
+    assert_eq!(names("a", "quarry").await, ["Yves Quarry"]);
+    b.delete_member(&owner.actor(), org, zed.id, t0())
+        .await
+        .unwrap();
+    assert!(names("a", "yves qua").await.is_empty(), "deleted");
+    let zoe = add(owner.clone(), "zoe@searchnodes.example", "Zoë Quarry").await;
+    assert_eq!(names("a", "quarry").await, ["Zoë Quarry"]);
+    assert_eq!(names("b", "quarry").await, ["Zoë Quarry"]);
+    assert_eq!(zoe.organization_id, org);
+}

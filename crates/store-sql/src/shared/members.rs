@@ -2,7 +2,6 @@
 
 use super::conns::Conns;
 use gatehouse_domain::members::member_search_text;
-use gatehouse_domain::search::TrigramSample;
 use gatehouse_domain::{
     diff, Actor, Authority, Email, Grant, Member, MemberFlags, MemberPatch, NewEvent, NewMember,
     PurgeReport, Role, Subscription, Timestamp,
@@ -12,17 +11,17 @@ use serde_json::{json, Map, Value};
 use sqlx::{QueryBuilder, Transaction};
 
 use super::rows::{scope_of, MemberRow, MEMBERS_FROM, MEMBER_COLUMNS, MEMBER_SELECT};
+use super::search::TextLookup;
 use super::visibility::push_member_visibility;
 use super::{db, events, fetch_page, is_unique_violation, push_id_filter, Db};
 
-/// FROM and WHERE of a member query (list and export share it). With a
-/// sample of search texts, a text search looks up only the text's uncommon
-/// part in the index and checks the whole text on the rows it finds.
+/// FROM and WHERE of a member query (list and export share it); a text
+/// search finds its rows by `lookup` (see `search`).
 fn push_filter(
     sql: &mut QueryBuilder<'_, Db>,
     organization_id: i64,
     query: &MemberQuery,
-    sample: Option<&TrigramSample>,
+    lookup: &TextLookup,
 ) {
     sql.push(MEMBERS_FROM)
         .push(" WHERE m.organization_id = ")
@@ -46,8 +45,17 @@ fn push_filter(
     }
     if let Some(text) = &query.query {
         let text = text.to_lowercase();
-        let lookup = sample.map_or(text.as_str(), |sample| sample.lookup_part(&text));
-        super::super::push_member_search(sql, &text, lookup);
+        match lookup {
+            TextLookup::Candidates(found) => {
+                super::super::push_member_candidates(sql, &text, &found.ids, found.recent_from)
+            }
+            TextLookup::Index(sample) => {
+                let part = sample
+                    .as_deref()
+                    .map_or(text.as_str(), |sample| sample.lookup_part(&text));
+                super::super::push_member_search(sql, &text, part);
+            }
+        }
     }
     if let Some(place_id) = query.place_id {
         sql.push(concat!(
@@ -88,9 +96,9 @@ pub(super) async fn list(
     pool: &Conns,
     organization_id: i64,
     query: &MemberQuery,
-    sample: Option<&TrigramSample>,
+    lookup: &TextLookup,
 ) -> StoreResult<Paged<Member>> {
-    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filter(sql, organization_id, query, sample);
+    let filter = |sql: &mut QueryBuilder<'_, Db>| push_filter(sql, organization_id, query, lookup);
     let order_by = match query.sort {
         MemberSort::Id => " ORDER BY m.id",
         MemberSort::Name => " ORDER BY LOWER(COALESCE(m.name, u.name)), m.id",
@@ -693,7 +701,12 @@ pub(super) async fn export(
 
     let mut select = QueryBuilder::<Db>::new(MEMBER_COLUMNS);
     // An export is rare: it searches the plain way.
-    push_filter(&mut select, organization_id, query, None);
+    push_filter(
+        &mut select,
+        organization_id,
+        query,
+        &TextLookup::Index(None),
+    );
     select.push(" ORDER BY m.id");
     let mut rows = select.build_query_as::<MemberRow>().fetch(pool);
     let mut count = 0;

@@ -66,6 +66,7 @@ pub struct SqlStore {
     caches: cache::Caches,
     recorder: recorder::Recorder,
     search_sample: search::SearchSample,
+    member_texts: search::MemberTexts,
     /// Tasks of the backend's own that end with the store.
     beside: Vec<tokio::task::AbortHandle>,
 }
@@ -93,6 +94,7 @@ impl SqlStore {
             recorder,
             caches: cache::Caches::new(&pool),
             search_sample: search::SearchSample::default(),
+            member_texts: search::MemberTexts::default(),
             pool,
             backend,
             beside: beside.into_iter().map(|task| task.abort_handle()).collect(),
@@ -519,11 +521,20 @@ impl Store for SqlStore {
         organization_id: i64,
         query: &MemberQuery,
     ) -> StoreResult<Paged<Member>> {
-        let sample = match query.query {
-            Some(_) => self.search_sample.get(&self.pool).await?,
-            None => None,
+        let lookup = match &query.query {
+            Some(text) => {
+                let text = text.to_lowercase();
+                match (self.member_texts)
+                    .candidates(&self.pool, organization_id, &text)
+                    .await?
+                {
+                    Some(found) => search::TextLookup::Candidates(found),
+                    None => search::TextLookup::Index(self.search_sample.get(&self.pool).await?),
+                }
+            }
+            None => search::TextLookup::Index(None),
         };
-        members::list(&self.pool, organization_id, query, sample.as_deref()).await
+        members::list(&self.pool, organization_id, query, &lookup).await
     }
 
     async fn member(&self, organization_id: i64, id: i64) -> StoreResult<Member> {
