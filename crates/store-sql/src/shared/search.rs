@@ -3,9 +3,9 @@
 //! then checks them on their texts as they are now, together with every
 //! member whose text was written since the node last read the texts in.
 //! A search the texts in memory cannot answer cheaply (under three
-//! characters, or matching more than `MOST_FOUND` members) goes to the
-//! database's trigram index, steered by a sample of the texts
-//! (`SearchSample`, see `gatehouse_domain::search`).
+//! characters, every trigram common, or matching more than `MOST_FOUND`
+//! members) goes to the database's trigram index, steered by a sample of
+//! the texts (`SearchSample`, see `gatehouse_domain::search`).
 //!
 //! Why this is exact on every node: a member's row carries the version at
 //! which its text was last written (migrations 0016 on SQLite, 0014 on
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::conns::Conns;
 use gatehouse_domain::search::TrigramSample;
 use gatehouse_domain::text_index::TextIndex;
-use gatehouse_store::StoreResult;
+use gatehouse_store::{StoreError, StoreResult};
 
 use super::db;
 
@@ -136,11 +136,18 @@ impl MemberTexts {
         }
         let (mark, rows) = read(pool, i64::MIN).await?;
         let now = Instant::now();
-        // Built before it replaces the old one: searches meanwhile go by that.
-        let mut index = TextIndex::default();
-        for (id, organization_id, text) in &rows {
-            index.put(*id, *organization_id, text);
-        }
+        // Built before it replaces the old one (searches meanwhile go by
+        // that), on a thread that may block: 100,000 texts take about a
+        // tenth of a second, which would hold up one of the server's workers.
+        let index = tokio::task::spawn_blocking(move || {
+            let mut index = TextIndex::default();
+            for (id, organization_id, text) in &rows {
+                index.put(*id, *organization_id, text);
+            }
+            index
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("building the member texts failed: {e}")))?;
         *self.texts.write().unwrap_or_else(PoisonError::into_inner) = Some(Texts {
             index,
             recent_from: mark,
@@ -208,7 +215,7 @@ async fn read(pool: &Conns, since: i64) -> StoreResult<(i64, Vec<(i64, i64, Stri
     Ok((mark, rows))
 }
 
-/// The turn to take a sample, held while taking one.
+/// The turn to take a sample or read the texts in, held while doing it.
 struct Turn<'a>(&'a AtomicBool);
 
 impl Drop for Turn<'_> {
