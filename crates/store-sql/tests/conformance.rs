@@ -50,9 +50,14 @@ async fn open(database: TestDatabase, expected_backend: &'static str) -> Fixture
     }
 }
 
-/// Another store on the first one's database, as a second gatehouse node.
+/// Another store on the first one's database: a second gatehouse node, or
+/// the same node started again.
 async fn second_node(first: &Fixture) -> Arc<dyn Store> {
-    let url = first.database.as_ref().map(|d| d.url.clone()).unwrap();
+    let url = first
+        .database
+        .as_ref()
+        .map(|d| d.url.clone())
+        .expect("a database the fixture made");
     let second = gatehouse_store_sql::open(&url)
         .await
         .expect("open the second node");
@@ -138,10 +143,7 @@ mod closing {
         let owner = organization(&*first, "closing", Subscription::Organizations).await;
         rename_organization(&*first, &owner, "Renamed before the stop", t0()).await;
         first.close().await.expect("close");
-        let url = first.database.as_ref().map(|d| d.url.clone()).unwrap();
-        let next = gatehouse_store_sql::open(&url)
-            .await
-            .expect("open after the stop");
+        let next = second_node(&first).await;
         let found = next
             .organization(owner.organization.id)
             .await

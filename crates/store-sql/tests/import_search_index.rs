@@ -4,20 +4,15 @@
 //! index must then hold exactly what it would have held row by row, through
 //! a row that fails and rolls back, later renames and removals included.
 
-use gatehouse_domain::{Email, ImportRow, Member, MemberPatch, Role, Subscription};
-use gatehouse_store::testkit::{organization, t0};
+use gatehouse_domain::{ImportRow, Member, MemberPatch, Subscription};
+use gatehouse_store::testkit::{import_row, organization, t0};
 use gatehouse_store::{MemberQuery, Page};
 use gatehouse_store_sql::test_support::TestDatabase;
 
 fn row(email: &str, name: &str, group_ids: Vec<i64>) -> ImportRow {
     ImportRow {
-        email: Email::parse(email).expect("an e-mail"),
-        name: Some(name.into()),
-        image: None,
-        password_flow: None,
-        group_role: Role::GroupBasic,
         group_ids,
-        card_tokens: Vec::new(),
+        ..import_row(email, Some(name))
     }
 }
 

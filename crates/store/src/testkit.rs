@@ -11,7 +11,8 @@ use gatehouse_domain::{
     UserChange,
 };
 use gatehouse_domain::{
-    InviteTarget, Invitee, NewEvent, NewInvite, NewUserToken, ThrottlePolicy, TokenPurpose,
+    ImportRow, InviteTarget, Invitee, NewEvent, NewInvite, NewUserToken, ThrottlePolicy,
+    TokenPurpose,
 };
 
 use crate::{
@@ -3745,6 +3746,19 @@ pub async fn events_of_one_object_before_and_after_indexing(store: &dyn Store) {
     assert_eq!(listed.total, 0);
 }
 
+/// A row of a user import that adds a basic member of no group.
+pub fn import_row(email: &str, name: Option<&str>) -> ImportRow {
+    ImportRow {
+        email: Email::parse(email).expect("an e-mail"),
+        name: name.map(str::to_owned),
+        image: None,
+        password_flow: None,
+        group_role: Role::GroupBasic,
+        group_ids: vec![],
+        card_tokens: vec![],
+    }
+}
+
 /// The first 50 members a text search finds, and its total.
 async fn search_members(
     store: &dyn Store,
@@ -3856,7 +3870,6 @@ pub async fn member_search_by_substring(store: &dyn Store) {
 /// whole text: the answer is still exactly the substring match. The first
 /// search comes after the members, so the sample it takes sees them.
 pub async fn member_search_past_common_trigrams(store: &dyn Store) {
-    use gatehouse_domain::{Email, ImportRow};
     let a = organization(store, "commonco", Subscription::Organizations).await;
     let org = a.organization.id;
     let rows: Vec<ImportRow> = (0..300)
@@ -3869,15 +3882,7 @@ pub async fn member_search_past_common_trigrams(store: &dyn Store) {
             ]
             .map(String::from),
         )
-        .map(|email| ImportRow {
-            email: Email::parse(&email).unwrap(),
-            name: None,
-            image: None,
-            password_flow: None,
-            group_role: Role::GroupBasic,
-            group_ids: vec![],
-            card_tokens: vec![],
-        })
+        .map(|email| import_row(&email, None))
         .collect();
     let imported = store
         .import_users(&a.actor(), org, &rows, t0())
@@ -4303,20 +4308,8 @@ pub async fn two_nodes_search_each_others_members(a: &dyn Store, b: &dyn Store) 
     let names = |node: &'static str, query: &'static str| {
         let store = if node == "a" { a } else { b };
         async move {
-            let page = store
-                .list_members(
-                    org,
-                    &MemberQuery {
-                        query: Some(query.into()),
-                        page: Page::new(50, 0),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
-            let mut names: Vec<String> = page.items.into_iter().map(|m| m.name).collect();
-            names.sort();
-            names
+            let (_, members) = search_members(store, org, query).await;
+            sorted(members.into_iter().map(|m| m.name))
         }
     };
     // Node a reads the texts in: two members so far, the owners.
@@ -4365,15 +4358,12 @@ pub async fn two_nodes_search_each_others_members(a: &dyn Store, b: &dyn Store) 
     assert_eq!(names("b", "quarry").await, ["Zoë Quarry"]);
     // A burst of writes larger than a node puts in place (5,000 texts):
     // node a reads its texts whole instead, and still finds them all.
-    let rows: Vec<gatehouse_domain::ImportRow> = (0..5_001)
-        .map(|n| gatehouse_domain::ImportRow {
-            email: Email::parse(&format!("burst{n:04}@searchnodes.example")).unwrap(),
-            name: Some(format!("Burst Quarry {n:04}")),
-            image: None,
-            password_flow: None,
-            group_role: Role::GroupBasic,
-            group_ids: vec![],
-            card_tokens: vec![],
+    let rows: Vec<ImportRow> = (0..5_001)
+        .map(|n| {
+            import_row(
+                &format!("burst{n:04}@searchnodes.example"),
+                Some(&format!("Burst Quarry {n:04}")),
+            )
         })
         .collect();
     let imported = b
